@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// The Variational Lossy Autoencoder, reproduced as literate Swift chapters.
+//
+// Targets, bottom up:
+//   C shims (system libraries from Debian): CCairo, CGD, COpenBLAS, CGzip, COpenSSL
+//   VLAE        the model module: tensors, autodiff, layers, models, objectives, data, training
+//   Notebook    cells -> HTML reports, Cairo plots, libgd image grids
+//   PlotServer  the embedded HTTP server (static files + Server-Sent Events)
+//   ChapterKit  what every chapter executable shares: flags, the run harness
+//   chapterN / serve / bench   thin executables in chapters/
+import PackageDescription
+
+// `swift run chapterN` is a debug build. The compute targets are optimised anyway:
+// these flags come after SwiftPM's `-Onone` and win.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"]),
+]
+
+let package = Package(
+    name: "VLAE",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo"),
+        .systemLibrary(name: "CGD"),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CGzip", pkgConfig: "zlib"),
+        .systemLibrary(name: "COpenSSL"),
+
+        .target(
+            name: "VLAE",
+            dependencies: ["COpenBLAS", "CGzip", "COpenSSL",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: fast),
+        .target(
+            name: "Notebook",
+            dependencies: ["CCairo", "CGD"],
+            swiftSettings: fast),
+        .target(
+            name: "PlotServer",
+            dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(
+            name: "ChapterKit",
+            dependencies: ["VLAE", "Notebook", "PlotServer",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
+        .executableTarget(name: "serve", dependencies: ["ChapterKit"], path: "chapters/serve"),
+        .executableTarget(name: "bench", dependencies: ["ChapterKit"], path: "chapters/bench"),
+
+        .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "PlotServerTests", dependencies: ["PlotServer"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
