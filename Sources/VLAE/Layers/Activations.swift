@@ -1,0 +1,72 @@
+// Activation functions. Each forward keeps what its backward needs (usually its own output),
+// so the derivative is written in terms of the output y where that is cheaper:
+//   ELU      y = x (x > 0),  e^x - 1 (x <= 0)      dy/dx = 1 (x > 0), y + 1 (x <= 0)
+//   ReLU     y = max(x, 0)                         dy/dx = [x > 0]
+//   sigmoid  y = 1 / (1 + e^-x)                    dy/dx = y (1 - y)
+//   tanh     y = tanh x                            dy/dx = 1 - y^2
+//   softplus y = log(1 + e^x)                      dy/dx = sigmoid(x)
+
+import Foundation
+
+extension Tape {
+    /// An elementwise function with its derivative given from (x, y).
+    @inline(__always)
+    private func unary(_ x: Tensor,
+                       _ f: (Float) -> Float,
+                       _ df: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let px = x.data, py = out.data, n = x.count
+        for i in 0..<n { py[i] = f(px[i]) }
+        if needsGrad(x) {
+            record(out) {
+                let go = out.grad!, gx = x.gradBuffer()
+                for i in 0..<n { gx[i] += go[i] * df(px[i], py[i]) }
+            }
+        }
+        return out
+    }
+
+    public func elu(_ x: Tensor) -> Tensor {
+        // Hand-written rather than through `unary`: it runs on every feature map of every model.
+        let out = Tensor(uninitialized: x.shape)
+        let px = x.data, py = out.data, n = x.count
+        for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : Foundation.expm1(v) }
+        if needsGrad(x) {
+            record(out) {
+                let go = out.grad!, gx = x.gradBuffer()
+                for i in 0..<n { let y = py[i]; gx[i] += y > 0 ? go[i] : go[i] * (y + 1) }
+            }
+        }
+        return out
+    }
+
+    public func relu(_ x: Tensor) -> Tensor {
+        unary(x, { max($0, 0) }, { x, _ in x > 0 ? 1 : 0 })
+    }
+
+    public func sigmoid(_ x: Tensor) -> Tensor {
+        unary(x, { stableSigmoid($0) }, { _, y in y * (1 - y) })
+    }
+
+    public func tanh(_ x: Tensor) -> Tensor {
+        unary(x, { Foundation.tanh($0) }, { _, y in 1 - y * y })
+    }
+
+    public func softplus(_ x: Tensor) -> Tensor {
+        unary(x, { stableSoftplus($0) }, { x, _ in stableSigmoid(x) })
+    }
+}
+
+/// log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
+@inline(__always)
+public func stableSoftplus(_ x: Float) -> Float {
+    max(x, 0) + Foundation.log1p(Foundation.exp(-abs(x)))
+}
+
+/// 1 / (1 + e^-x) without overflow for large |x|.
+@inline(__always)
+public func stableSigmoid(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}

@@ -1,0 +1,65 @@
+// The evidence lower bound, the objective every model in this book trains on:
+//
+//   log p(x) >= ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || p(z))
+//                         '-- reconstruction --'   '-- rate: nats in z --'
+//
+// One sample z = mu + sigma * eps estimates the expectation; the KL of two Gaussians is exact.
+// The training loss per batch is the negative, averaged over the batch:
+//   loss = mean_n [-log p(x_n|z_n)] + beta * KLterm
+// where KLterm is mean_n sum_j KL_nj, or the free-bits version (FreeBits.swift).
+
+public struct ELBOOptions: Sendable {
+    /// KL weight (annealing); 1 is the true ELBO.
+    public var beta: Float = 1
+    /// Free-bits floor per latent dimension in nats; 0 is off.
+    public var freeBits: Float = 0
+    public init(beta: Float = 1, freeBits: Float = 0) { self.beta = beta; self.freeBits = freeBits }
+}
+
+/// What one ELBO evaluation on a batch gives back.
+public struct ELBOResult {
+    /// The scalar to minimise (on the tape).
+    public let loss: Tensor
+    /// -log p(x_n | z_n) per example, nats.
+    public let reconstruction: [Float]
+    /// KL_nj per example and latent dimension, nats, [N][D] flattened (empty without a latent).
+    public let klPerDim: [Float]
+    public let latentDim: Int
+    /// Posterior means [N*D] (for probes and plots).
+    public let mu: [Float]
+
+    public var batch: Int { reconstruction.count }
+    /// KL per example (sum over dimensions).
+    public var kl: [Float] {
+        guard latentDim > 0 else { return [Float](repeating: 0, count: batch) }
+        return (0..<batch).map { n in (0..<latentDim).reduce(0) { $0 + klPerDim[n * latentDim + $1] } }
+    }
+    /// -ELBO per example.
+    public var negativeELBO: [Float] { zip(reconstruction, kl).map { $0 + $1 } }
+}
+
+extension VAE {
+    /// The (free-bits / annealed) negative ELBO of a batch x [N,28,28,1], on tape `t`.
+    /// `rng` draws the reparameterisation noise.
+    public func elbo(_ t: Tape, _ x: Tensor, rng: inout RNG, options: ELBOOptions = ELBOOptions()) -> ELBOResult {
+        let n = x.shape[0]
+        guard config.hasLatent else {
+            let logp = t.bernoulliLogLikelihood(logits: decode(t, x: x, z: nil), targets: x)
+            let loss = t.scale(t.sum(logp), -1 / Float(n))
+            return ELBOResult(loss: loss, reconstruction: logp.values.map { -$0 }, klPerDim: [], latentDim: 0, mu: [])
+        }
+        let (mu, logvar) = encode(t, x)
+        let eps = Tensor(uninitialized: mu.shape)
+        rng.fillNormal(eps.buffer)
+        let z = t.reparameterize(mu: mu, logvar: logvar, eps: eps)
+        let kl = t.gaussianKL(mu: mu, logvar: logvar)                         // [N, D]
+        let logp = t.bernoulliLogLikelihood(logits: decode(t, x: x, z: z), targets: x)  // [N]
+
+        let recon = t.scale(t.sum(logp), -1 / Float(n))
+        let klTerm = options.freeBits > 0 ? t.freeBitsKL(kl, lambda: options.freeBits)
+                                          : t.scale(t.sum(kl), 1 / Float(n))
+        let loss = options.beta == 1 ? t.add(recon, klTerm) : t.add(recon, t.scale(klTerm, options.beta))
+        return ELBOResult(loss: loss, reconstruction: logp.values.map { -$0 }, klPerDim: kl.values,
+                          latentDim: config.latentDim, mu: mu.values)
+    }
+}
