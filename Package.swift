@@ -50,7 +50,7 @@ let package = Package(
 
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
         .executableTarget(name: "serve", dependencies: ["ChapterKit"], path: "chapters/serve"),
-        .executableTarget(name: "bench", dependencies: ["ChapterKit"], path: "chapters/bench"),
+        .executableTarget(name: "bench", dependencies: ["ChapterKit", "VLAE"], path: "chapters/bench"),
 
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),

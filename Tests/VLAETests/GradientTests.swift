@@ -7,6 +7,7 @@
 // enough that a wrong sign, a missing term or a factor of 2 fails loudly.
 
 import Testing
+import Foundation
 @testable import VLAE
 
 /// Check d(sum w*f(inputs))/d inputs against central differences.
@@ -168,5 +169,20 @@ struct GradientTests {
                 }
             }
         }
+    }
+}
+
+@Suite("Fast math")
+struct FastMathTests {
+    @Test func fastExpMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = -80
+        while x < 80 {
+            let a = fastExp(x), b = Foundation.exp(x)
+            worst = max(worst, abs(a - b) / b)
+            x += 0.0137
+        }
+        #expect(worst < 3e-7)
+        #expect(fastExp(-200) >= 0 && fastExp(-200) < 1e-37)
     }
 }

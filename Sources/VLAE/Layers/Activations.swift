@@ -30,7 +30,7 @@ extension Tape {
         // Hand-written rather than through `unary`: it runs on every feature map of every model.
         let out = Tensor(uninitialized: x.shape)
         let px = x.data, py = out.data, n = x.count
-        for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : Foundation.expm1(v) }
+        for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : fastExp(v) - 1 }   // FastMath.swift
         if needsGrad(x) {
             record(out) {
                 let go = out.grad!, gx = x.gradBuffer()

@@ -24,7 +24,7 @@ extension Tape {
 func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                   _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int) {
     if let b {
-        for i in 0..<n { (y + i * fout).update(from: b, count: fout) }
+        for i in 0..<n { let row = y + i * fout; for j in 0..<fout { row[j] = b[j] } }
         gemm(n, fout, fin, x, w, y, beta: 1)
     } else {
         gemm(n, fout, fin, x, w, y)
