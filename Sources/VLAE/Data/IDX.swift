@@ -21,7 +21,15 @@ func parseIDXHeader(_ bytes: [UInt8], file: String, expectedDims: Int, fix: Stri
         let p = 4 + 4 * d
         dims.append(Int(bytes[p]) << 24 | Int(bytes[p + 1]) << 16 | Int(bytes[p + 2]) << 8 | Int(bytes[p + 3]))
     }
-    let expected = dims.reduce(1, *)
+    // A corrupt header can promise more values than memory could hold: check without trapping.
+    var expected = 1
+    for d in dims {
+        let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= 1 << 40 else {
+            throw bad("the header promises an impossible size \(dims.map(String.init).joined(separator: "x"))")
+        }
+        expected = product
+    }
     let actual = bytes.count - offset
     guard actual >= expected else {
         throw bad("truncated: the header promises \(expected) values (\(dims.map(String.init).joined(separator: "x"))), the file holds \(actual)")

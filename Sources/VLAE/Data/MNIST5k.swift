@@ -134,7 +134,7 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
                 } else if c == 0x20 || c == 0x09 {
                     // Spaces around a number are harmless.
                 } else if c >= 0x30 && c <= 0x39 {
-                    if digits < 6 { value = value * 10 + Int(c - 0x30) }
+                    value = Swift.min(value * 10 + Int(c - 0x30), 1_000_000)   // saturate: no overflow
                     digits += 1
                 } else {
                     let shown = String(decoding: [c], as: UTF8.self)
