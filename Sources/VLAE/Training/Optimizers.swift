@@ -20,7 +20,7 @@ public final class Optimizer {
     /// First and second moments (or infinity norm), one buffer per parameter.
     public private(set) var m: [Tensor]
     public private(set) var v: [Tensor]
-    public private(set) var t: Int = 0
+    public internal(set) var t: Int = 0
 
     public init(_ kind: Kind, parameters: [Tensor], learningRate: Float,
                 beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {

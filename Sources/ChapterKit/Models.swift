@@ -1,0 +1,66 @@
+// Getting a trained model for a chapter: from the cache, resumed, or trained with a progress
+// bar; then evaluated on the test split. And the standard metrics of a model, by name.
+
+import Foundation
+import VLAE
+
+public struct TrainedModel {
+    public let name: String
+    public let run: TrainingRun
+    public let origin: ModelCache.Origin
+    public let test: EvaluationResult
+    public var model: VAE { run.model }
+    public var history: [EpochRecord] { run.history }
+
+    /// The shared metrics of shared/README.md for this model.
+    public var metrics: [String: Any] {
+        var m: [String: Any] = [
+            "test_elbo_nats": test.elbo,
+            "recon_nats": test.reconstruction,
+            "kl_nats": test.kl,
+            "kl_bits": test.klBits,
+            "active_units": test.activeUnits(),
+            "latent_dims": model.latentDim,
+            "epochs": run.epochsDone,
+            "train_seconds": run.trainSeconds,
+            "parameters": model.parameterCount,
+        ]
+        if let last = history.last { m["images_per_second"] = last.imagesPerSecond }
+        return m
+    }
+
+    public var originText: String {
+        switch origin {
+        case .cached: return "loaded from the model cache (trained \(run.epochsDone) epochs earlier, \(formatDuration(run.trainSeconds)))"
+        case .resumed(let e): return "resumed from epoch \(e), trained to \(run.epochsDone) epochs"
+        case .trained: return "trained for \(run.epochsDone) epochs in \(formatDuration(run.trainSeconds))"
+        }
+    }
+}
+
+/// Train (or fetch) a model and evaluate it on the test split.
+public func obtainModel(_ config: ModelConfig, _ training: TrainingConfig, data: Dataset, options: CommonOptions,
+                        onStep: (StepInfo) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws -> TrainedModel {
+    let name = config.name + training.nameSuffix
+    let bar = ProgressBar(name)
+    let (run, origin) = try options.cache.model(config, training, data: data, retrain: options.retrain,
+                                                onStep: { bar.update($0); onStep($0) }, onEpoch: onEpoch)
+    let test = run.model.evaluate(data.binarized(.staticSeeded(training.dataSeed)).test)
+    let t = TrainedModel(name: name, run: run, origin: origin, test: test)
+    bar.finish(String(format: "%@: %@; test ELBO %.2f nats (recon %.2f, KL %.2f nats = %.1f bits, %d/%d dims active)",
+                      name, t.originText, test.elbo, test.reconstruction, test.kl, test.klBits,
+                      test.activeUnits(), run.model.latentDim))
+    return t
+}
+
+/// Write output/chapterN/metrics.json in the shared shape.
+public func writeMetrics(chapter: Int, options: CommonOptions, data: Dataset, models: [String: [String: Any]],
+                         extra: [String: Any] = [:]) throws -> String {
+    var root: [String: Any] = ["chapter": chapter, "dataset": data.name, "seed": options.seed,
+                               "binarization": options.binarizationName, "models": models]
+    for (k, v) in extra { root[k] = v }
+    let json = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+    let path = "\(options.output)/chapter\(chapter)/metrics.json"
+    try writeAtomically(json, to: path)
+    return path
+}

@@ -1,0 +1,103 @@
+// The flags every chapter understands, and how they become a dataset and training configs.
+
+import ArgumentParser
+import Foundation
+import VLAE
+
+public struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Dataset: mnist5k, fashion, idx:DIR or amat:DIR.", valueName: "name"))
+    public var dataset: String = "mnist5k"
+
+    @Option(name: .long, help: "Training epochs (default: the chapter's; --quick and --full change it).")
+    public var epochs: Int?
+
+    @Option(name: .long, help: "Seed for weights, data order and noise.")
+    public var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Seed of the static binarization (the same digits for every model).")
+    public var dataSeed: UInt64 = 0
+
+    @Option(name: .customLong("latent"), help: "Latent dimensions D.")
+    public var latentDim: Int = 32
+
+    @Option(name: .long, help: "Mini-batch size.")
+    public var batchSize: Int = 64
+
+    @Option(name: .customLong("lr"), help: "Learning rate.")
+    public var learningRate: Float = 1e-3
+
+    @Option(name: .long, help: "Optimiser: adam or adamax.")
+    public var optimizer: String = "adam"
+
+    @Flag(name: .long, help: "Redraw the binarization every epoch (dynamic) instead of once (static).")
+    public var dynamic: Bool = false
+
+    @Option(name: .long, help: "Folder for reports, metrics and the model cache.")
+    public var output: String = "output"
+
+    @Flag(name: .long, help: "Train again even if the model cache has this model.")
+    public var retrain: Bool = false
+
+    @Flag(name: .long, help: "A short classroom demo: few epochs, a subset of the data.")
+    public var quick: Bool = false
+
+    @Flag(name: .long, help: "Longer, paper-like training.")
+    public var full: Bool = false
+
+    @Flag(name: .long, help: "Serve the live page and the report while training (see --host, --port).")
+    public var serve: Bool = false
+
+    @Option(name: .long, help: "Address to serve on with --serve (loopback by default).")
+    public var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to serve on with --serve.")
+    public var port: UInt16 = 8000
+
+    public init() {}
+
+    public func validate() throws {
+        guard epochs.map({ $0 > 0 }) ?? true else { throw ValidationError("--epochs must be at least 1") }
+        guard latentDim > 0 && latentDim <= 1024 else { throw ValidationError("--latent must be between 1 and 1024") }
+        guard batchSize > 0 && batchSize <= 4096 else { throw ValidationError("--batch-size must be between 1 and 4096") }
+        guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--lr must be in (0, 1)") }
+        guard Optimizer.Kind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamax") }
+        guard !(quick && full) else { throw ValidationError("--quick and --full cannot be used together") }
+        do { _ = try DataSource.parse(dataset) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The run length a chapter asked for, adjusted by --quick / --full / --epochs.
+    public func epochs(default normal: Int, quick q: Int, full f: Int) -> Int {
+        if let epochs { return epochs }
+        return quick ? q : (full ? f : normal)
+    }
+
+    /// Training images per epoch: all, or a subset with --quick.
+    public var maxTrainImages: Int { quick ? 2000 : 0 }
+
+    public func training(epochs: Int, freeBits: Float = 0, klAnnealSteps: Int = 0) -> TrainingConfig {
+        TrainingConfig(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+                       optimizer: Optimizer.Kind(rawValue: optimizer) ?? .adam,
+                       freeBits: freeBits, klAnnealSteps: klAnnealSteps, dynamicBinarization: dynamic,
+                       dataSeed: dataSeed, seed: seed, maxTrainImages: maxTrainImages)
+    }
+
+    /// Load the dataset or stop with the loader's one-line message.
+    public func loadData() -> Dataset {
+        do { return try loadDataset(DataSource.parse(dataset)) }
+        catch { fail("\(error)") }
+    }
+
+    public var binarizationName: String { dynamic ? "dynamic" : "static (seed \(dataSeed))" }
+    public var cache: ModelCache { ModelCache(root: output + "/models") }
+}
+
+/// Print a one-line error to stderr and exit with status 1.
+public func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(1)
+}
+
+/// Run a chapter body, turning any thrown error into a one-line message and a non-zero exit.
+public func runChapter(_ body: () throws -> Void) {
+    do { try body() } catch { fail("\(error)") }
+}

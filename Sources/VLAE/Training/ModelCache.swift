@@ -1,0 +1,47 @@
+// The model cache: every trained model is stored under output/models/, keyed by everything
+// that determines it (model configuration, training configuration, dataset fingerprint).
+// A chapter asking for a model that an earlier run (of any chapter) trained gets it back at
+// once; a run that was interrupted resumes from its last finished epoch.
+
+import Foundation
+
+public struct ModelCache {
+    public let root: String
+    public init(root: String = "output/models") { self.root = root }
+
+    /// A short hash of the model's whole recipe.
+    public static func key(_ model: ModelConfig, _ training: TrainingConfig, fingerprint: String) -> String {
+        let enc = JSONEncoder(); enc.outputFormatting = .sortedKeys
+        let blob = (try? enc.encode(model)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let blob2 = (try? enc.encode(training)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return String(sha256Hex(blob + "|" + blob2 + "|" + fingerprint).prefix(12))
+    }
+
+    public func path(_ model: ModelConfig, _ training: TrainingConfig, fingerprint: String) -> String {
+        "\(root)/\(model.name)\(training.nameSuffix)-\(ModelCache.key(model, training, fingerprint: fingerprint)).ckpt"
+    }
+
+    public enum Origin: Sendable { case cached, resumed(fromEpoch: Int), trained }
+
+    /// The model for this recipe: from the cache if complete, resumed if a partial checkpoint
+    /// exists, trained from scratch otherwise. A checkpoint is written after every epoch.
+    /// `retrain` ignores (and replaces) what the cache holds.
+    public func model(_ model: ModelConfig, _ training: TrainingConfig, data: Dataset, retrain: Bool = false,
+                      onStep: (StepInfo) -> Void = { _ in },
+                      onEpoch: (EpochRecord) -> Void = { _ in }) throws -> (run: TrainingRun, origin: Origin) {
+        let file = path(model, training, fingerprint: data.fingerprint)
+        var run: TrainingRun? = nil
+        if !retrain, FileManager.default.fileExists(atPath: file) {
+            do { run = try Checkpoint.load(file).run }
+            catch { FileHandle.standardError.write(Data("warning: \(error); retraining\n".utf8)) }
+        }
+        if let run, run.epochsDone >= training.epochs { return (run, .cached) }
+        let origin: Origin = run.map { .resumed(fromEpoch: $0.epochsDone) } ?? .trained
+        let r = run ?? TrainingRun(model: VAE(model, seed: training.seed), config: training)
+        try r.train(on: data, onStep: onStep) { record in
+            try Checkpoint.save(r, datasetFingerprint: data.fingerprint, to: file)
+            onEpoch(record)
+        }
+        return (r, origin)
+    }
+}
