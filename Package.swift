@@ -49,6 +49,9 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
+        .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
+        .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
+        .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
         .executableTarget(name: "serve", dependencies: ["ChapterKit"], path: "chapters/serve"),
         .executableTarget(name: "bench", dependencies: ["ChapterKit", "VLAE"], path: "chapters/bench"),
 
