@@ -7,7 +7,8 @@ import Testing
         #expect(Ticks.niceStep(1.5) == 2)
         #expect(Ticks.niceStep(7) == 10)
         #expect(Ticks.niceStep(1) == 1)
-        #expect(Ticks.niceStep(0.012) == 0.02)
+        #expect(Ticks.niceStep(0.012) == 0.01)
+        #expect(Ticks.niceStep(2.1) == 2)
     }
 
     @Test func linearTicksAreRoundAndCoverRange() {
@@ -31,6 +32,6 @@ import Testing
         #expect(Ticks.label(-2, step: 1) == "\u{2212}2")
         #expect(Ticks.logLabel(1e6) == "10⁶")
         #expect(Format.number(12345.678, digits: 1) == "12\u{2009}345.7")
-        #expect(Format.number(-0.0001, digits: 2) == "\u{2212}1×10⁻⁴")
+        #expect(Format.number(-0.00025, digits: 2) == "\u{2212}2.5×10⁻⁴")
     }
 }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Axis tick positions: "nice" numbers by the 1-2-5 rule, and decades for log axes.
 public enum Ticks {
-    /// The 1-2-5 number nearest above `rough` (e.g. 0.37 -> 0.5, 7 -> 10).
+    /// The 1-2-5 number nearest to `rough` (e.g. 0.37 -> 0.5, 2.1 -> 2, 7 -> 10).
     public static func niceStep(_ rough: Double) -> Double {
         guard rough > 0, rough.isFinite else { return 1 }
         let p = pow(10, floor(log10(rough)))
         let f = rough / p
-        let m: Double = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10
+        let m: Double = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10
         return m * p
     }
 
