@@ -8,7 +8,8 @@ enum Style {
     body { margin: 0; color: var(--text); background: #fff; line-height: 1.62;
            font-family: Charter, "Bitstream Charter", "Iowan Old Style", Georgia, "DejaVu Serif", serif; }
     main, .topbar, footer { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem; }
-    h1, h2, h3, h4, .topbar, .card, figcaption, table, .callout-title, .quiz, .toc, footer, .kicker, .subtitle {
+    h1, h2, h3, h4, .topbar, .card, figcaption, table, .callout-title, .quiz, .toc, footer, .kicker, .subtitle,
+    .chapters .num, .status {
         font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }
     .topbar { display: flex; justify-content: space-between; gap: 1rem; padding-top: .9rem; padding-bottom: .9rem;
               font-size: .8rem; border-bottom: 1px solid var(--line); max-width: none; }
@@ -54,7 +55,7 @@ enum Style {
                border-radius: 0 6px 6px 0; }
     .callout.warning { border-color: var(--warn); background: #fdf4ee; }
     .callout.tip { border-color: var(--good); background: #eef8f3; }
-    .callout > :first-child { margin-top: 0; } .callout > :last-child { margin-bottom: 0; }
+    .callout p { margin: .3rem 0; } .callout > :first-child { margin-top: 0; } .callout > :last-child { margin-bottom: 0; }
     .callout-title { font-weight: 600; font-size: .85rem; margin-bottom: .2rem; }
     .callout.note .callout-title { color: var(--note); } .callout.warning .callout-title { color: var(--warn); }
     .callout.tip .callout-title { color: var(--good); }

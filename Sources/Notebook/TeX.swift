@@ -74,6 +74,9 @@ public enum TeX {
         "sum": "∑", "prod": "∏", "int": "∫", "oint": "∮", "bigcup": "⋃", "bigcap": "⋂",
     ]
 
+    /// Function application (invisible) and the thin space TeX puts after "log".
+    static let apply = "<mo>&#x2061;</mo><mspace width=\"0.1667em\"/>"
+
     static let accents: [String: String] = [
         "hat": "^", "bar": "¯", "tilde": "~", "vec": "→", "dot": "˙", "overline": "¯", "widehat": "^",
     ]
@@ -143,7 +146,16 @@ public enum TeX {
 
         /// An atom with its sub/superscripts.
         mutating func parseScripted() -> String {
-            let (base, isBig) = parseAtom()
+            let (atom, isBig) = parseAtom()
+            // Scripts attach to a function's name, before its application mark: \max_z f.
+            let applied = atom.hasSuffix(TeX.apply)
+            let base = applied ? String(atom.dropLast(TeX.apply.count)) : atom
+            let tail = applied ? TeX.apply : ""
+            let scripted = attachScripts(base, isBig: isBig)
+            return scripted + tail
+        }
+
+        mutating func attachScripts(_ base: String, isBig: Bool) -> String {
             var sub: String?, sup: String?
             while true {
                 skipSpace()
@@ -235,7 +247,8 @@ public enum TeX {
             if let id = TeX.identifiers[name] { return ("<mi>\(id)</mi>", false) }
             if let w = TeX.spaces[name] { return ("<mspace width=\"\(w)\"/>", false) }
             if TeX.functions.contains(name) {
-                return ("<mi>\(name)</mi><mo>&#x2061;</mo>", ["max", "min", "argmax", "argmin", "lim", "sup", "inf"].contains(name))
+                // A thin space after the name, as TeX sets "\\log p".
+                return ("<mi>\(name)</mi>\(TeX.apply)", ["max", "min", "argmax", "argmin", "lim", "sup", "inf"].contains(name))
             }
             if let big = TeX.bigOperators[name] { return ("<mo largeop=\"true\" movablelimits=\"true\">\(big)</mo>", name != "int") }
             if let accent = TeX.accents[name] {
@@ -253,7 +266,7 @@ public enum TeX {
             case "mathrm", "operatorname":
                 let s = rawArgument()
                 let tag = "<mi mathvariant=\"normal\">\(HTML.escape(s))</mi>"
-                return (name == "operatorname" ? tag + "<mo>&#x2061;</mo>" : tag, false)
+                return (name == "operatorname" ? tag + "\(TeX.apply)" : tag, false)
             case "mathbb": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "bb")))</mi>", false)
             case "mathcal": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "cal")))</mi>", false)
             case "mathfrak": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "frak")))</mi>", false)

@@ -30,6 +30,8 @@ import Testing
         #expect(m.contains("≈") && m.contains("⋅") && m.contains("≤"))
         let inline = TeX.mathML("\\sum_i x_i")
         #expect(inline.contains("<msub><mo largeop"))
+        let argmax = TeX.mathML("\\max_{z} f", display: true)
+        #expect(argmax.contains("<munder><mi>max</mi><mrow><mrow><mi>z</mi></mrow></mrow></munder><mo>&#x2061;</mo>"))
     }
 
     @Test func fencesAndEscaping() {

@@ -38,7 +38,14 @@ public struct Scale {
         }
         a = down(a); b = up(b)
         let t = Ticks.log(a, b)
-        var s = Scale(lo: a, hi: b, log: true, ticks: t, labels: t.map(Ticks.logLabel))
+        // One style per axis: all powers of ten as 10ⁿ once any tick needs it.
+        let scientific = t.contains { $0 < 1e-3 || $0 >= 1e5 }
+        let labels = t.map { v -> String in
+            let e = log10(v)
+            if scientific && abs(e - e.rounded()) < 1e-9 { return Ticks.scientific(v) }
+            return Ticks.logLabel(v)
+        }
+        var s = Scale(lo: a, hi: b, log: true, ticks: t, labels: labels)
         s.minorTicks = Ticks.logMinor(a, b).filter { !t.contains($0) }
         return s
     }

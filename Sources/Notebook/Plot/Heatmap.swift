@@ -30,12 +30,15 @@ public struct Heatmap: Chart {
     var rows: Int { values.count }
     var columns: Int { values.map(\.count).max() ?? 0 }
 
-    /// Every k-th of `names` so that at most `maxCount` remain.
+    /// At most about `maxCount` of `names` as ticks: every k-th with k in 1, 2, 5, 10, 20, ...
+    /// Numbered names (1, 2, 3, ...) keep the first and the multiples of k (1, 5, 10, 15).
     static func thinned(_ names: [String], maxCount: Int) -> Scale {
         var s = Scale.categorical(names)
-        let k = max(1, Int((Double(names.count) / Double(maxCount)).rounded(.up)))
+        let rough = Double(names.count) / Double(maxCount)
+        let k = rough <= 1 ? 1 : Int(Ticks.niceStep(rough) < rough ? Ticks.niceStep(rough * 2) : Ticks.niceStep(rough))
         if k > 1 {
-            let keep = names.indices.filter { $0 % k == 0 }
+            let numbered = names.enumerated().allSatisfy { $0.element == String($0.offset + 1) }
+            let keep = names.indices.filter { numbered ? ($0 == 0 || ($0 + 1) % k == 0) : $0 % k == 0 }
             s.ticks = keep.map(Double.init); s.labels = keep.map { names[$0] }
         }
         return s
