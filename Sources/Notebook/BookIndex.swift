@@ -40,14 +40,12 @@ public struct ReportMeta {
 /// The book's front page, `output/index.html`: every chapter with its status, when it last
 /// ran and a few key numbers. Every chapter rewrites it after writing its report.
 public enum BookIndex {
-    /// Key numbers shown per chapter.
-    public static var cardsPerChapter = 4
-
-    /// Writes `outputRoot/index.html`; returns its path.
+    /// Writes `outputRoot/index.html` (showing up to `cards` key numbers per chapter); returns its path.
     @discardableResult
     public static func write(outputRoot: String = "output", chapters: [(number: Int, title: String)],
                              bookTitle: String = "Variational Lossy Autoencoder",
-                             subtitle: String = "Chen et al. (2017), reproduced in Swift, one runnable chapter at a time.") throws -> String {
+                             subtitle: String = "Chen et al. (2017), reproduced in Swift, one runnable chapter at a time.",
+                             cards: Int = 4) throws -> String {
         var items = ""
         var lastRun: Date?
         for (number, title) in chapters {
@@ -67,8 +65,8 @@ public enum BookIndex {
                 if lastRun.map({ m.finished > $0 }) ?? true { lastRun = m.finished }
                 let extra = dataset.isEmpty ? "" : " · \(HTML.escape(dataset))"
                 items += "<div class=\"status\">Ran at \(Report.stamp.string(from: m.finished)) in \(Format.duration(m.durationSeconds))\(extra)</div>"
-                let cards = m.keyNumbers.prefix(cardsPerChapter)
-                if !cards.isEmpty { items += "<div class=\"cards\">" + cards.map(\.html).joined() + "</div>" }
+                let shown = m.keyNumbers.prefix(cards)
+                if !shown.isEmpty { items += "<div class=\"cards\">" + shown.map(\.html).joined() + "</div>" }
             } else {
                 items += "<div class=\"status pending\">Not run yet: <code>swift run chapter\(number)</code></div>"
             }

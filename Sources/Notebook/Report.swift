@@ -65,8 +65,9 @@ public final class Report {
     /// Markdown prose with `$inline$` and `$$display$$` TeX math. `#`/`##` headings become
     /// sections (level 2), `###` subsections; both appear in the table of contents.
     public func prose(_ markdown: String) {
-        var (html, hs) = Markdown.html(markdown, minLevel: 2)
-        for h in hs {
+        let converted = Markdown.html(markdown, minLevel: 2)
+        var html = converted.html
+        for h in converted.headings {
             let id = uniqueId(h.id)
             if id != h.id { html = html.replacingOccurrences(of: "id=\"\(h.id)\"", with: "id=\"\(id)\"") }
             headings.append(Markdown.Heading(level: h.level, text: h.text, id: id))
