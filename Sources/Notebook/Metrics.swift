@@ -1,0 +1,66 @@
+import Foundation
+
+/// One value in metrics.json: a number, a string or a flag.
+public enum MetricValue: Equatable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
+                         ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+
+    public init(floatLiteral v: Double) { self = .number(v) }
+    public init(integerLiteral v: Int) { self = .number(Double(v)) }
+    public init(stringLiteral v: String) { self = .string(v) }
+    public init(booleanLiteral v: Bool) { self = .bool(v) }
+
+    var json: Any {
+        switch self {
+        case .number(let d):
+            if !d.isFinite { return NSNull() }   // JSON has no NaN or infinity
+            if d == d.rounded() && abs(d) < 1e15 { return Int(d) }
+            return d
+        case .string(let s): return s
+        case .bool(let b): return b
+        }
+    }
+}
+
+/// The numbers a chapter computed, written as
+/// `{"chapter": N, "dataset": "...", "seed": S, "models": {NAME: {key: value}}}`.
+/// Keys are snake_case and carry their unit: `test_elbo_nats`, `kl_bits`, `train_seconds`.
+public struct Metrics {
+    public var chapter: Int
+    public var dataset: String
+    public var seed: UInt64
+    public var models: [String: [String: MetricValue]] = [:]
+
+    public init(chapter: Int, dataset: String, seed: UInt64) {
+        self.chapter = chapter; self.dataset = dataset; self.seed = seed
+    }
+
+    /// Sets (or overwrites) values of one model: `metrics.record("factorized", ["test_elbo_nats": 93.2])`.
+    public mutating func record(_ model: String, _ values: [String: MetricValue]) {
+        models[model, default: [:]].merge(values) { _, new in new }
+    }
+
+    /// `metrics["factorized", "kl_bits"] = .number(12)`.
+    public subscript(model: String, key: String) -> MetricValue? {
+        get { models[model]?[key] }
+        set { models[model, default: [:]][key] = newValue }
+    }
+
+    /// The JSON object.
+    public var jsonObject: [String: Any] {
+        ["chapter": chapter, "dataset": dataset, "seed": seed,
+         "models": models.mapValues { $0.mapValues(\.json) }]
+    }
+
+    /// Pretty-printed JSON with sorted keys (stable diffs between runs).
+    public func jsonData() throws -> Data {
+        try JSONSerialization.data(withJSONObject: jsonObject, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// Writes `metrics.json` into `directory`.
+    public func write(toDirectory directory: String) throws {
+        try writeBytes(Array(jsonData()), to: directory + "/metrics.json")
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+
+/// A chapter's report: cells collected in order, written as `output/chapterN/index.html`
+/// (self-contained: inline CSS and script, images beside it), plus `metrics.json` and
+/// `report.json` (what the book index shows).
+///
+///     let report = Report(chapter: 2, title: "The factorized decoder", dataset: "mnist_5k", seed: 1)
+///     report.section("Training")
+///     report.prose("We maximise $\\mathcal{L} = \\mathbb{E}_q[\\log p(x \\mid z)] - D_{\\mathrm{KL}}$.")
+///     report.code("train")                              // lines between // @cell train ... // @end
+///     try report.figure(LineChart(...), name: "elbo", caption: "Test ELBO per epoch.")
+///     report.metrics.record("factorized", ["test_elbo_nats": 93.2])
+///     try report.write()
+///     try BookIndex.write(outputRoot: report.outputRoot, chapters: book)
+public final class Report {
+    public let chapter: Int
+    public let title: String
+    public let subtitle: String
+    public let outputRoot: String
+    /// What goes into metrics.json.
+    public var metrics: Metrics
+    /// The command shown in the footer (default: the executable's name and arguments).
+    public var command: String
+    /// The last chapter number, to hide the "next" link on it; nil: always shown.
+    public var lastChapter: Int?
+    /// The book's title, shown in the top bar.
+    public var bookTitle = "Variational Lossy Autoencoder"
+
+    let started = Date()
+    var fragments: [String] = []
+    var headings: [Markdown.Heading] = []
+    var keyNumbers: [KeyNumber] = []
+    var figureCount = 0
+    var tableCount = 0
+    var quizCount = 0
+    var usedIds: Set<String> = []
+
+    public init(chapter: Int, title: String, subtitle: String = "", outputRoot: String = "output",
+                dataset: String = "", seed: UInt64 = 0) {
+        self.chapter = chapter; self.title = title; self.subtitle = subtitle; self.outputRoot = outputRoot
+        metrics = Metrics(chapter: chapter, dataset: dataset, seed: seed)
+        let args = CommandLine.arguments
+        let exe = (args.first.map { ($0 as NSString).lastPathComponent }) ?? "chapter\(chapter)"
+        command = (["swift run", exe] + args.dropFirst()).joined(separator: " ")
+    }
+
+    /// The folder the report and its images are written to: `outputRoot/chapterN`.
+    public var directory: String { outputRoot + "/chapter\(chapter)" }
+
+    func uniqueId(_ base: String) -> String {
+        var id = base, k = 2
+        while usedIds.contains(id) { id = "\(base)-\(k)"; k += 1 }
+        usedIds.insert(id)
+        return id
+    }
+
+    /// A section heading (level 2, or 3 for a subsection); listed in the table of contents.
+    public func section(_ title: String, level: Int = 2) {
+        let l = min(max(level, 2), 4)
+        let id = uniqueId(HTML.slug(title))
+        headings.append(Markdown.Heading(level: l, text: title, id: id))
+        fragments.append("<h\(l) id=\"\(id)\">\(Markdown.inlineHTML(title))<a class=\"anchor\" href=\"#\(id)\">#</a></h\(l)>")
+    }
+
+    /// Markdown prose with `$inline$` and `$$display$$` TeX math. `#`/`##` headings become
+    /// sections (level 2), `###` subsections; both appear in the table of contents.
+    public func prose(_ markdown: String) {
+        let converted = Markdown.html(markdown, minLevel: 2)
+        var html = converted.html
+        for h in converted.headings {
+            let id = uniqueId(h.id)
+            if id != h.id { html = html.replacingOccurrences(of: "id=\"\(h.id)\"", with: "id=\"\(id)\"") }
+            headings.append(Markdown.Heading(level: h.level, text: h.text, id: id))
+        }
+        fragments.append(html)
+    }
+
+    /// The chapter's own source lines between `// @cell name` and `// @end` in `file`
+    /// (pass nothing: the calling file). A note replaces the code if it cannot be read.
+    public func code(_ name: String, file: String = #filePath, caption: String? = nil) {
+        let label = caption.map(Markdown.inlineHTML) ?? "<code>\(HTML.escape((file as NSString).lastPathComponent))</code> · \(HTML.escape(name))"
+        switch CodeCell.load(name, file: file) {
+        case .success(let code):
+            fragments.append("<div class=\"codecell\"><div class=\"label\">\(label)</div><pre><code>\(CodeCell.highlight(code))</code></pre></div>")
+        case .failure(let error):
+            callout(.warning, "The code cell **\(name)** is not shown: \(error.description.replacingOccurrences(of: "io: ", with: "")).",
+                    title: "Code not available")
+        }
+    }
+
+    /// Literal code (not from the chapter's source), e.g. a command line.
+    public func codeBlock(_ code: String, label: String? = nil) {
+        let l = label.map { "<div class=\"label\">\(HTML.escape($0))</div>" } ?? ""
+        fragments.append("<div class=\"codecell\">\(l)<pre><code>\(HTML.escape(code))</code></pre></div>")
+    }
+
+    func figureHTML(img: String, caption: String, link: String?) -> String {
+        figureCount += 1
+        let cap = "<figcaption><b>Figure \(figureCount).</b> \(Markdown.inlineHTML(caption))</figcaption>"
+        let body = link.map { "<a href=\"\(HTML.escape($0))\" title=\"Open the vector version\">\(img)</a>" } ?? img
+        return "<figure id=\"figure-\(figureCount)\">\(body)\(cap)</figure>"
+    }
+
+    /// Renders a chart to `name.png` (2x) and `name.svg` beside the report and shows it.
+    public func figure(_ chart: Chart, name: String, caption: String, width: Int = 640, height: Int = 400) throws {
+        try chart.render(to: directory + "/" + name, width: width, height: height)
+        let img = "<img src=\"\(HTML.escape(name)).png\" width=\"\(width)\" height=\"\(height)\" alt=\"\(HTML.escape(caption))\">"
+        fragments.append(figureHTML(img: img, caption: caption, link: name + ".svg"))
+    }
+
+    /// Writes an image grid to `name.png` and shows it at its display size, crisp.
+    public func figure(_ grid: ImageGrid, name: String, caption: String) throws {
+        try grid.writePNG(to: directory + "/" + name + ".png")
+        let d = grid.displaySize
+        let img = "<img class=\"pixels\" src=\"\(HTML.escape(name)).png\" width=\"\(d.width)\" height=\"\(d.height)\" alt=\"\(HTML.escape(caption))\">"
+        fragments.append(figureHTML(img: img, caption: caption, link: nil))
+    }
+
+    /// Writes an animated GIF of `frames` to `name.gif` and shows it.
+    public func animation(_ frames: [ImageGrid], name: String, caption: String, delay: Int = 50) throws {
+        try AnimatedGIF.write(frames: frames, to: directory + "/" + name + ".gif", delay: delay)
+        let d = frames.first?.displaySize ?? (width: 0, height: 0)
+        let img = "<img class=\"pixels\" src=\"\(HTML.escape(name)).gif\" width=\"\(d.width)\" height=\"\(d.height)\" alt=\"\(HTML.escape(caption))\">"
+        fragments.append(figureHTML(img: img, caption: caption, link: nil))
+    }
+
+    /// Shows an image file already in the report's folder (`file` relative to it).
+    public func image(_ file: String, caption: String, width: Int? = nil, height: Int? = nil) {
+        let size = (width.map { " width=\"\($0)\"" } ?? "") + (height.map { " height=\"\($0)\"" } ?? "")
+        fragments.append(figureHTML(img: "<img src=\"\(HTML.escape(file))\"\(size) alt=\"\(HTML.escape(caption))\">",
+                                    caption: caption, link: nil))
+    }
+
+    /// A table; numeric columns are right-aligned.
+    public func table(header: [String], rows: [[TableCell]], caption: String? = nil) {
+        tableCount += 1
+        let numeric = header.indices.map { c in
+            rows.contains { c < $0.count } && rows.allSatisfy { c >= $0.count || $0[c].isNumber }
+        }
+        func cls(_ c: Int) -> String { c < numeric.count && numeric[c] ? " class=\"num\"" : "" }
+        var h = "<table>"
+        if let caption { h += "<caption><b>Table \(tableCount).</b> \(Markdown.inlineHTML(caption))</caption>" }
+        h += "<thead><tr>" + header.enumerated().map { "<th\(cls($0.offset))>\(Markdown.inlineHTML($0.element))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in rows {
+            h += "<tr>" + row.enumerated().map { "<td\($0.element.isNumber ? " class=\"num\"" : "")>\($0.element.html)</td>" }.joined() + "</tr>"
+        }
+        fragments.append(h + "</tbody></table>")
+    }
+
+    /// A row of cards with key numbers; they are also shown in the book index.
+    public func keyNumbers(_ cards: [KeyNumber]) {
+        keyNumbers += cards
+        fragments.append("<div class=\"cards\">" + cards.map(\.html).joined() + "</div>")
+    }
+
+    /// A boxed note, tip or warning (Markdown with math).
+    public func callout(_ kind: CalloutKind, _ markdown: String, title: String? = nil) {
+        let t = HTML.escape(title ?? kind.defaultTitle)
+        fragments.append("<aside class=\"callout \(kind.rawValue)\"><div class=\"callout-title\">\(t)</div>\(Markdown.html(markdown).html)</aside>")
+    }
+
+    /// A multiple-choice question; `answer` is the index of the correct choice.
+    /// Answered in the page by a small script; without scripts the answer is behind a <details>.
+    public func quiz(_ question: String, choices: [String], answer: Int, explanation: String) {
+        quizCount += 1
+        let letters = Array("ABCDEFGHIJ")
+        var h = "<section class=\"quiz\" id=\"quiz-\(quizCount)\"><p class=\"question\"><span class=\"tag\">Quiz</span>\(Markdown.inlineHTML(question))</p><ol>"
+        for (i, c) in choices.enumerated() {
+            let l = i < letters.count ? String(letters[i]) : String(i + 1)
+            h += "<li><button type=\"button\" class=\"choice\" data-correct=\"\(i == answer)\"><span class=\"letter\">\(l)</span>\(Markdown.inlineHTML(c))</button></li>"
+        }
+        let key = answer >= 0 && answer < letters.count ? String(letters[answer]) : String(answer + 1)
+        h += "</ol><p class=\"verdict\" aria-live=\"polite\"></p><details><summary>Show the answer</summary>"
+        h += "<p><b>Answer: \(key).</b> \(Markdown.inlineHTML(explanation))</p></details></section>"
+        fragments.append(h)
+    }
+
+    /// Raw HTML, for anything the other cells do not cover.
+    public func html(_ raw: String) { fragments.append(raw) }
+
+    static let stamp: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return f
+    }()
+
+    var tocHTML: String {
+        let items = headings.filter { $0.level <= 3 }
+        guard items.count >= 2 else { return "" }
+        var h = "<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>"
+        var open = false
+        for item in items {
+            let link = "<a href=\"#\(item.id)\">\(HTML.escape(item.text))</a>"
+            if item.level == 2 {
+                if open { h += "</ol></li>"; open = false }
+                h += "<li>" + link
+                h += "</li>"
+            } else {
+                if !open {
+                    if h.hasSuffix("</li>") { h.removeLast(5) }
+                    h += "<ol>"; open = true
+                }
+                h += "<li>\(link)</li>"
+            }
+        }
+        if open { h += "</ol></li>" }
+        return h + "</ol></nav>"
+    }
+
+    /// The whole page; `finished` and `duration` go into the footer.
+    public func html(finished: Date = Date()) -> String {
+        let duration = finished.timeIntervalSince(started)
+        var nav = "<a href=\"../index.html\">← \(HTML.escape(bookTitle))</a><span>"
+        if chapter > 1 { nav += "<a href=\"../chapter\(chapter - 1)/index.html\">‹ Chapter \(chapter - 1)</a>" }
+        if lastChapter.map({ chapter < $0 }) ?? true {
+            nav += (chapter > 1 ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(chapter + 1)/index.html\">Chapter \(chapter + 1) ›</a>"
+        }
+        nav += "</span>"
+        let sub = subtitle.isEmpty ? "" : "<p class=\"subtitle\">\(Markdown.inlineHTML(subtitle))</p>"
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Chapter \(chapter): \(HTML.escape(title))</title>
+        <style>
+        \(Style.css)
+        </style>
+        </head>
+        <body>
+        <div class="topbar">\(nav)</div>
+        <main>
+        <header><div class="kicker">Chapter \(chapter)</div><h1>\(Markdown.inlineHTML(title))</h1>\(sub)</header>
+        \(tocHTML)
+        \(fragments.joined(separator: "\n"))
+        </main>
+        <footer>Produced by <code>\(HTML.escape(command))</code> on \(Report.stamp.string(from: finished)),
+        run time \(Format.duration(duration)). Numbers on this page are in <a href="metrics.json">metrics.json</a>.</footer>
+        <script>
+        \(Style.script)
+        </script>
+        </body>
+        </html>
+
+        """
+    }
+
+    /// Writes index.html, metrics.json and report.json into `directory`; returns the page's path.
+    @discardableResult
+    public func write() throws -> String {
+        let finished = Date()
+        let path = directory + "/index.html"
+        try writeBytes(Array(html(finished: finished).utf8), to: path)
+        try metrics.write(toDirectory: directory)
+        let meta = ReportMeta(chapter: chapter, title: title, subtitle: subtitle,
+                              finished: finished, durationSeconds: finished.timeIntervalSince(started),
+                              command: command, keyNumbers: keyNumbers)
+        try writeBytes(Array(meta.jsonData()), to: directory + "/report.json")
+        return path
+    }
+}

@@ -1,0 +1,54 @@
+import Testing
+@testable import Notebook
+
+@Suite struct MathTests {
+    @Test func fractionsScriptsAndGreek() {
+        let m = TeX.mathML("\\frac{1}{2}\\sigma^2_{z}")
+        #expect(m.hasPrefix("<math>"))
+        #expect(m.contains("<mfrac><mrow><mn>1</mn></mrow><mrow><mn>2</mn></mrow></mfrac>"))
+        #expect(m.contains("<msubsup><mi>σ</mi><mrow><mrow><mi>z</mi></mrow></mrow><mrow><mn>2</mn></mrow></msubsup>"))
+    }
+
+    @Test func elbo() {
+        let m = TeX.mathML("\\log p(x) \\ge \\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)] - D_{\\mathrm{KL}}(q \\| p)", display: true)
+        #expect(m.hasPrefix("<math display=\"block\">"))
+        #expect(m.contains("<mi>log</mi><mo>&#x2061;</mo>"))
+        #expect(m.contains("<mo>≥</mo>"))
+        #expect(m.contains("<msub><mi>𝔼</mi>"))
+        #expect(m.contains("∣"))
+        #expect(m.contains("<mi mathvariant=\"normal\">KL</mi>"))
+        #expect(m.contains("<mo>‖</mo>"))
+        #expect(m.contains("<mo>−</mo>"))
+    }
+
+    @Test func bigOperatorsTextAndCalligraphic() {
+        let m = TeX.mathML("\\sum_{i=1}^{N} \\int z \\, \\mathcal{N}(0, I) \\text{ if } a \\approx b \\cdot c \\le d", display: true)
+        #expect(m.contains("<munderover><mo largeop=\"true\" movablelimits=\"true\">∑</mo>"))
+        #expect(m.contains("∫"))
+        #expect(m.contains("<mi>𝒩</mi>"))
+        #expect(m.contains("<mtext> if </mtext>"))
+        #expect(m.contains("≈") && m.contains("⋅") && m.contains("≤"))
+        let inline = TeX.mathML("\\sum_i x_i")
+        #expect(inline.contains("<msub><mo largeop"))
+        let argmax = TeX.mathML("\\max_{z} f", display: true)
+        #expect(argmax.contains("<munder><mi>max</mi><mrow><mrow><mi>z</mi></mrow></mrow></munder><mo>&#x2061;</mo>"))
+    }
+
+    @Test func fencesAndEscaping() {
+        let m = TeX.mathML("\\left( a < b \\right)")
+        #expect(m.contains("<mo fence=\"true\" stretchy=\"true\">(</mo>"))
+        #expect(m.contains("<mo>&lt;</mo>"))
+        #expect(m.contains("<annotation encoding=\"application/x-tex\">\\left( a &lt; b \\right)</annotation>"))
+    }
+
+    @Test func markdownProtectsMath() {
+        let (html, headings) = Markdown.html("# The *ELBO*\n\nWith $a_1 * b_2$ and $$x^2$$, costs \\$5 <b>.\n\n- one\n- `two_*`")
+        #expect(headings == [Markdown.Heading(level: 1, text: "The *ELBO*", id: "the-elbo")])
+        #expect(html.contains("<h1 id=\"the-elbo\">The <em>ELBO</em></h1>"))
+        #expect(html.contains("<msub><mi>a</mi><mrow><mn>1</mn></mrow></msub><mo>*</mo>"))
+        #expect(!html.contains("<em>1"))
+        #expect(html.contains("<math display=\"block\">"))
+        #expect(html.contains("costs $5 &lt;b&gt;."))
+        #expect(html.contains("<ul><li>one</li><li><code>two_*</code></li></ul>"))
+    }
+}
