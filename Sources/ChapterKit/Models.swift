@@ -2,6 +2,7 @@
 // bar; then evaluated on the test split. And the standard metrics of a model, by name.
 
 import Foundation
+import Notebook
 import VLAE
 
 public struct TrainedModel {
@@ -13,19 +14,19 @@ public struct TrainedModel {
     public var history: [EpochRecord] { run.history }
 
     /// The shared metrics of shared/README.md for this model.
-    public var metrics: [String: Any] {
-        var m: [String: Any] = [
-            "test_elbo_nats": test.elbo,
-            "recon_nats": test.reconstruction,
-            "kl_nats": test.kl,
-            "kl_bits": test.klBits,
-            "active_units": test.activeUnits(),
-            "latent_dims": model.latentDim,
-            "epochs": run.epochsDone,
-            "train_seconds": run.trainSeconds,
-            "parameters": model.parameterCount,
+    public var metrics: [String: MetricValue] {
+        var m: [String: MetricValue] = [
+            "test_elbo_nats": .number(test.elbo),
+            "recon_nats": .number(test.reconstruction),
+            "kl_nats": .number(test.kl),
+            "kl_bits": .number(test.klBits),
+            "active_units": .number(Double(test.activeUnits())),
+            "latent_dims": .number(Double(model.latentDim)),
+            "epochs": .number(Double(run.epochsDone)),
+            "train_seconds": .number(run.trainSeconds),
+            "parameters": .number(Double(model.parameterCount)),
         ]
-        if let last = history.last { m["images_per_second"] = last.imagesPerSecond }
+        if let last = history.last { m["images_per_second"] = .number(last.imagesPerSecond) }
         return m
     }
 
@@ -53,14 +54,3 @@ public func obtainModel(_ config: ModelConfig, _ training: TrainingConfig, data:
     return t
 }
 
-/// Write output/chapterN/metrics.json in the shared shape.
-public func writeMetrics(chapter: Int, options: CommonOptions, data: Dataset, models: [String: [String: Any]],
-                         extra: [String: Any] = [:]) throws -> String {
-    var root: [String: Any] = ["chapter": chapter, "dataset": data.name, "seed": options.seed,
-                               "binarization": options.binarizationName, "models": models]
-    for (k, v) in extra { root[k] = v }
-    let json = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-    let path = "\(options.output)/chapter\(chapter)/metrics.json"
-    try writeAtomically(json, to: path)
-    return path
-}

@@ -46,3 +46,6 @@ public func formatDuration(_ seconds: Double) -> String {
     return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
          : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
 }
+
+/// A number for prose: fixed digits.
+public func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }

@@ -59,3 +59,14 @@ extension VAE {
         return decode(t, x: x, z: z).values.map { stableSigmoid($0) }
     }
 }
+
+extension VAE {
+    /// Pixel probabilities of a factorized decoder for codes z [N, D] (the decoder's mean image).
+    /// Only defined without an autoregressive decoder (a PixelCNN has no per-pixel mean given z alone).
+    public func decodeMeans(z: Tensor) -> [Float] {
+        precondition(!decoder.isAutoregressive, "decodeMeans needs a factorized decoder; sample a PixelCNN instead")
+        let t = Tape(recording: false)
+        let x = Tensor(zeros: [z.shape[0], 28, 28, 1])
+        return decode(t, x: x, z: z).values.map { stableSigmoid($0) }
+    }
+}

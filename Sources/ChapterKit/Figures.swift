@@ -1,0 +1,68 @@
+// The figures chapters share: training curves, KL per latent dimension, image grids.
+// Each returns a chart or grid; the chapter decides where it goes in the report.
+
+import Foundation
+import Notebook
+import VLAE
+
+public enum Figures {
+    /// One line per model of a per-epoch quantity.
+    public static func curves(_ models: [TrainedModel], title: String, yLabel: String, logY: Bool = false,
+                              _ value: (EpochRecord) -> Double) -> LineChart {
+        LineChart(title: title, xLabel: "epoch", yLabel: yLabel,
+                  series: models.map { m in Series(name: m.name, values: m.history.map(value)) },
+                  logY: logY, markers: models.first.map { $0.history.count <= 12 } ?? false)
+    }
+
+    /// Validation -ELBO, reconstruction and KL of one model over epochs.
+    public static func elboTerms(_ m: TrainedModel) -> LineChart {
+        LineChart(title: "\(m.name): the ELBO and its two terms (validation)", xLabel: "epoch", yLabel: "nats per image",
+                  series: [Series(name: "-ELBO", values: m.history.map { -$0.validationELBO }),
+                           Series(name: "reconstruction -E[log p(x|z)]", values: m.history.map { $0.validationReconstruction }),
+                           Series(name: "KL(q(z|x) || p(z))", values: m.history.map { $0.validationKL })],
+                  markers: m.history.count <= 12)
+    }
+
+    /// KL of every latent dimension (rows) over epochs (columns), validation split.
+    public static func klHeatmap(_ m: TrainedModel, title: String? = nil) -> Heatmap {
+        let d = m.model.latentDim
+        let values = (0..<d).map { j in m.history.map { $0.validationKLPerDim[j] } }
+        return Heatmap(title: title ?? "\(m.name): KL per latent dimension over training", xLabel: "epoch",
+                       yLabel: "latent dimension", values: values,
+                       rowLabels: (0..<d).map { "\($0)" }, columnLabels: m.history.map { "\($0.epoch)" },
+                       colorLabel: "KL (nats)")
+    }
+
+    /// Final test KL per dimension, sorted, one bar group per model, with the 0.1-nat line in mind.
+    public static func klPerDimension(_ models: [TrainedModel], title: String = "KL per latent dimension (test), sorted") -> BarChart {
+        let d = models.map { $0.model.latentDim }.max() ?? 0
+        return BarChart(title: title, xLabel: "latent dimensions, largest KL first", yLabel: "KL (nats)",
+                        categories: (0..<d).map { "\($0 + 1)" },
+                        series: models.map { m in BarSeries(name: m.name, values: m.test.klPerDim.sorted(by: >)) })
+    }
+
+    /// Rows of images: `rows[r]` = [original, sample 1, ...].
+    public static func decompressionGrid(originals: [[Float]], samples: [[[Float]]], rowLabels: [String]) -> ImageGrid {
+        let n = samples.first?.count ?? 0
+        return ImageGrid(rows: zip(originals, samples).map { [$0] + $1 }, rowLabels: rowLabels,
+                         columnLabels: ["x"] + (1...max(n, 1)).map { "x′ \($0)" }, zoom: 2,
+                         highlightFirstColumn: true)
+    }
+
+    /// Images from a flat buffer (count x 784) laid out `columns` per row.
+    public static func grid(_ flat: [Float], columns: Int) -> ImageGrid {
+        let images = stride(from: 0, to: flat.count, by: 784).map { Array(flat[$0..<($0 + 784)]) }
+        return ImageGrid(images: images, columns: columns)
+    }
+}
+
+extension ImageSet {
+    /// The first `perClass` images of each class, in class order (for grids with one row per digit).
+    public func examples(perClass: Int, classes: Int = 10) -> [Int] {
+        var out: [Int] = []
+        for c in 0..<classes {
+            out += (0..<count).filter { labels[$0] == c }.prefix(perClass)
+        }
+        return out
+    }
+}

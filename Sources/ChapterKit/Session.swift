@@ -1,0 +1,71 @@
+// One chapter run: its options, data, report, and (with --serve) its live page.
+// A chapter creates a session, trains through it, adds cells to `report`, and calls finish().
+
+import Foundation
+import Notebook
+import VLAE
+
+/// The chapters of the book, for the index and previous/next links.
+public enum Book {
+    public static let chapters: [(number: Int, title: String)] = [
+        (1, "The VAE, a refresher"),
+        (2, "Posterior collapse"),
+        (3, "Bits-back coding"),
+        (4, "Information preference"),
+        (5, "The lossy code"),
+        (6, "An autoregressive-flow prior"),
+        (7, "Experiments"),
+    ]
+    public static func title(_ n: Int) -> String { chapters.first { $0.number == n }?.title ?? "Chapter \(n)" }
+}
+
+public final class ChapterSession {
+    public let chapter: Int
+    public let options: CommonOptions
+    public let data: Dataset
+    public let report: Report
+    public let started = Date()
+    public let live: LiveUpdates
+
+    public init(chapter: Int, subtitle: String, options: CommonOptions, data: Dataset? = nil) {
+        self.chapter = chapter
+        self.options = options
+        self.data = data ?? options.loadData()
+        report = Report(chapter: chapter, title: Book.title(chapter), subtitle: subtitle,
+                        outputRoot: options.output, dataset: self.data.name, seed: options.seed)
+        report.lastChapter = Book.chapters.last?.number
+        live = LiveUpdates(chapter: chapter, title: Book.title(chapter), options: options)
+        print("Chapter \(chapter) · \(Book.title(chapter)) · dataset \(self.data.name): \(self.data.train.count) train / "
+              + "\(self.data.validation.count) validation / \(self.data.test.count) test images, binarization \(options.binarizationName)")
+    }
+
+    /// The statically binarized data every model is evaluated on.
+    public lazy var binary: Dataset = data.binarized(.staticSeeded(options.dataSeed))
+
+    /// Train (or fetch from the cache) a model, with a progress bar and live curves.
+    public func train(_ config: ModelConfig, _ training: TrainingConfig) throws -> TrainedModel {
+        let name = config.name + training.nameSuffix
+        live.log("training \(name)")
+        let m = try obtainModel(config, training, data: data, options: options,
+                                onStep: { [live] s in live.step(name, s) },
+                                onEpoch: { [live] e in live.epoch(name, e) })
+        live.log(String(format: "%@: test ELBO %.2f nats, KL %.2f nats", name, m.test.elbo, m.test.kl))
+        return m
+    }
+
+    /// Record a model's standard metrics (plus extras) in metrics.json.
+    public func record(_ m: TrainedModel, as name: String? = nil, extra: [String: MetricValue] = [:]) {
+        var values = m.metrics
+        for (k, v) in extra { values[k] = v }
+        report.metrics.record(name ?? m.name, values)
+    }
+
+    /// Write the report, metrics and book index; with --serve, switch the live page to the
+    /// report and keep serving until Ctrl-C.
+    public func finish() throws {
+        let path = try report.write()
+        try BookIndex.write(outputRoot: options.output, chapters: Book.chapters)
+        print("report written to \(path) (\(formatDuration(Date().timeIntervalSince(started))))")
+        live.done(reportPath: "/chapter\(chapter)/index.html")
+    }
+}
