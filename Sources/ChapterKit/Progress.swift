@@ -34,6 +34,18 @@ public final class ProgressBar {
         }
     }
 
+    /// A generic "done of total" line (evaluation loops).
+    public func update(done: Int, total: Int, unit: String = "images") {
+        let now = Date()
+        guard (interactive && now.timeIntervalSince(lastDraw) > 0.2) || done == total else { return }
+        lastDraw = now
+        let line = "\(label): \(done)/\(total) \(unit)"
+        if interactive {
+            FileHandle.standardError.write(Data(("\r" + line + String(repeating: " ", count: max(0, lastLength - line.count))).utf8))
+            lastLength = line.count
+        }
+    }
+
     public func finish(_ message: String) {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         print(message)

@@ -69,3 +69,28 @@ public final class ChapterSession {
         live.done(reportPath: "/chapter\(chapter)/index.html")
     }
 }
+
+extension ChapterSession {
+    /// A model from the cache only (trained by another chapter), evaluated on this dataset's test split; nil if absent.
+    public func cachedModel(_ config: ModelConfig, _ training: TrainingConfig, on data: Dataset) -> TrainedModel? {
+        guard let run = options.cache.cached(config, training, fingerprint: data.fingerprint) else { return nil }
+        let test = run.model.evaluate(data.binarized(.staticSeeded(training.dataSeed)).test)
+        return TrainedModel(name: config.name + training.nameSuffix, run: run, origin: .cached, test: test)
+    }
+}
+
+/// The run length every MNIST model of chapters 1, 4 and 5 shares, so they reuse each other's
+/// cached models: default, --quick, --full (or --epochs).
+public extension CommonOptions {
+    var standardEpochs: Int { epochs(default: 12, quick: 3, full: 40) }
+}
+
+/// The decoders of the receptive-field sweep (chapter 4; chapter 2 reads three of them back).
+public enum ReceptiveFieldSweep {
+    public static func models(latentDim: Int, layers: [Int] = [1, 2, 3, 4, 6]) -> [ModelConfig] {
+        var configs: [ModelConfig] = [.factorized]
+        configs += layers.map { ModelConfig.pixelCNN(layers: $0) }
+        configs.append(.pixelCNNFull)
+        return configs.map { var c = $0; c.latentDim = latentDim; return c }
+    }
+}

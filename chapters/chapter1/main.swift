@@ -65,7 +65,7 @@ struct Chapter1: ParsableCommand {
         """)
         // @cell train
         let config = ModelConfig(latentDim: options.latentDim, decoder: .factorized)
-        let training = options.training(epochs: options.epochs(default: 20, quick: 4, full: 60))
+        let training = options.training(epochs: options.standardEpochs)
         let vae = try s.train(config, training)
         // @end
         r.code("train")

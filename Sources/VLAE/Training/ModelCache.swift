@@ -21,6 +21,14 @@ public struct ModelCache {
         "\(root)/\(model.name)\(training.nameSuffix)-\(ModelCache.key(model, training, fingerprint: fingerprint)).ckpt"
     }
 
+    /// The finished model for this recipe if the cache has it (never trains).
+    public func cached(_ model: ModelConfig, _ training: TrainingConfig, fingerprint: String) -> TrainingRun? {
+        let file = path(model, training, fingerprint: fingerprint)
+        guard FileManager.default.fileExists(atPath: file), let run = try? Checkpoint.load(file).run,
+              run.epochsDone >= training.epochs else { return nil }
+        return run
+    }
+
     public enum Origin: Sendable { case cached, resumed(fromEpoch: Int), trained }
 
     /// The model for this recipe: from the cache if complete, resumed if a partial checkpoint

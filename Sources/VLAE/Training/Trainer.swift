@@ -22,6 +22,9 @@ public struct EpochRecord: Codable, Sendable {
     public var validationReconstruction: Double
     public var validationKL: Double
     public var validationKLPerDim: [Double]
+    /// The training batch's KL and reconstruction at every step of the epoch (nats per image).
+    public var stepKL: [Double]? = nil
+    public var stepReconstruction: [Double]? = nil
 }
 
 /// Progress of one optimiser step, for progress bars and live plots.
@@ -76,6 +79,7 @@ public final class TrainingRun {
             let epochStart = Date()
             var sumLoss = 0.0, sumRecon = 0.0, sumKL = 0.0, seen = 0
             var beta: Float = 1
+            var stepKL: [Double] = [], stepRecon: [Double] = []
             for (step, batch) in batches.enumerated() {
                 let globalStep = epoch * stepsPerEpoch + step
                 beta = klAnnealingWeight(step: globalStep, rampSteps: config.klAnnealSteps)
@@ -98,13 +102,14 @@ public final class TrainingRun {
                 sumKL += r.kl.reduce(0) { $0 + Double($1) }
                 seen += batch.count
                 imagesThisRun += batch.count
+                stepKL.append(r.kl.reduce(0) { $0 + Double($1) } / b)
+                stepRecon.append(r.reconstruction.reduce(0) { $0 + Double($1) } / b)
                 let elapsed = Date().timeIntervalSince(runStart)
                 let speed = Double(imagesThisRun) / max(elapsed, 1e-9)
                 let remainingImages = Double((config.epochs - epoch) * trainCount - seen)
                 onStep(StepInfo(epoch: epoch + 1, epochs: config.epochs, step: step + 1, stepsPerEpoch: stepsPerEpoch,
                                 globalStep: globalStep + 1, loss: loss,
-                                reconstruction: r.reconstruction.reduce(0) { $0 + Double($1) } / b,
-                                kl: r.kl.reduce(0) { $0 + Double($1) } / b,
+                                reconstruction: stepRecon[step], kl: stepKL[step],
                                 imagesPerSecond: speed, elapsed: elapsed, eta: remainingImages / max(speed, 1e-9)))
             }
             let trainSeconds = Date().timeIntervalSince(epochStart)
@@ -114,7 +119,8 @@ public final class TrainingRun {
                                      trainLoss: sumLoss / Double(seen), trainReconstruction: sumRecon / Double(seen),
                                      trainKL: sumKL / Double(seen), beta: Double(beta),
                                      validationELBO: v.elbo, validationReconstruction: v.reconstruction,
-                                     validationKL: v.kl, validationKLPerDim: v.klPerDim)
+                                     validationKL: v.kl, validationKLPerDim: v.klPerDim,
+                                     stepKL: stepKL, stepReconstruction: stepRecon)
             history.append(record)
             try afterEpoch(record)
         }
