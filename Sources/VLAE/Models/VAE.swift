@@ -1,3 +1,5 @@
+import Foundation
+
 // The variational autoencoder: encoder q(z|x), prior p(z) = N(0, I), conditioning net h(z) and
 // a decoder p(x|z). Built from a ModelConfig and a seed, so the same config and seed give the
 // same initial weights.
@@ -40,5 +42,17 @@ public final class VAE: HasParameters {
         if let encoder { p += prefixed("encoder", encoder.namedParameters()) }
         if let conditioning { p += prefixed("conditioning", conditioning.namedParameters()) }
         return p + prefixed("decoder", decoder.namedParameters())
+    }
+}
+
+extension VAE {
+    /// Start the decoder's output bias at the log-odds of the mean pixel of the training data, so
+    /// the first steps are not spent learning that most pixels are background (a common
+    /// initialisation for Bernoulli decoders; it shortens the initial plateau of the loss).
+    public func initializeOutputBias(meanPixel: Double) {
+        let p = min(max(meanPixel, 1e-4), 1 - 1e-4)
+        let logit = Float(Foundation.log(p / (1 - p)))
+        let out: Conv = (decoder as? PixelCNNDecoder)?.out ?? (decoder as! FactorizedDecoder).out
+        out.b?.fill(logit)
     }
 }

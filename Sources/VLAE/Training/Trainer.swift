@@ -69,6 +69,7 @@ public final class TrainingRun {
         let stepsPerEpoch = (trainCount + config.batchSize - 1) / config.batchSize
         let runStart = Date()
         let firstEpoch = epochsDone
+        if firstEpoch == 0 { model.initializeOutputBias(meanPixel: trainSet.meanIntensity) }
         var imagesThisRun = 0
 
         for epoch in firstEpoch..<config.epochs {
