@@ -49,7 +49,10 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
-        .executableTarget(name: "serve", dependencies: ["ChapterKit"], path: "chapters/serve"),
+        .executableTarget(name: "serve",
+                          dependencies: ["PlotServer",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "chapters/serve"),
         .executableTarget(name: "bench", dependencies: ["ChapterKit"], path: "chapters/bench"),
 
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
