@@ -155,7 +155,7 @@ public final class PlotServer: @unchecked Sendable {
         }
         keepAlive?.cancel()
         hub.close()
-        await server?.stop(timeout: 1)
+        await server?.stop(timeout: 0.1)
         await task?.value
     }
 
