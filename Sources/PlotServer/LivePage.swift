@@ -96,6 +96,15 @@ function niceStep(range, count) {
   const n = raw / mag;
   return (n < 1.5 ? 1 : n < 3 ? 2 : n < 7 ? 5 : 10) * mag;
 }
+/** A formatter for tick labels that are `step` apart: the same number of digits on every tick. */
+function tickFormat(step, maxAbs) {
+  const e = Math.floor(Math.log10(step));
+  if (e >= 7 || e <= -4) {
+    const digits = Math.max(0, Math.min(6, Math.floor(Math.log10(maxAbs || step)) - e));
+    return v => v === 0 ? "0" : v.toExponential(digits);
+  }
+  return v => v.toFixed(Math.max(0, -e));
+}
 function ticks(lo, hi, count) {
   const step = niceStep(hi - lo, count), out = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
@@ -165,8 +174,10 @@ function draw(c) {
   const pad = (y1 - y0) * 0.06; y0 -= pad; y1 += pad;
 
   const yt = ticks(y0, y1, 5), xt = ticks(x0, x1, 6);
+  const yf = tickFormat(niceStep(y1 - y0, 5), Math.max(Math.abs(y0), Math.abs(y1)));
+  const xf = tickFormat(niceStep(x1 - x0, 6), Math.max(Math.abs(x0), Math.abs(x1)));
   g.font = "11px system-ui, sans-serif";
-  const L = Math.max(...yt.map(t => g.measureText(fmt(t)).width)) + 14, R = 12, T = 8, B = c.xlabel ? 36 : 24;
+  const L = Math.max(...yt.map(t => g.measureText(yf(t)).width)) + 14, R = 12, T = 8, B = c.xlabel ? 36 : 24;
   const pw = W - L - R, ph = H - T - B;
   const X = x => L + (x - x0) / (x1 - x0) * pw, Y = y => T + (1 - (y - y0) / (y1 - y0)) * ph;
 
@@ -175,13 +186,14 @@ function draw(c) {
   for (const t of yt) {
     const y = Math.round(Y(t)) + 0.5;
     g.beginPath(); g.moveTo(L, y); g.lineTo(L + pw, y); g.stroke();
-    g.fillText(fmt(t), L - 6, y);
+    g.fillText(yf(t), L - 6, y);
   }
   g.textAlign = "center"; g.textBaseline = "top";
   for (const t of xt) {
     const x = Math.round(X(t)) + 0.5;
     g.beginPath(); g.moveTo(x, T); g.lineTo(x, T + ph); g.stroke();
-    g.fillText(fmt(t), x, T + ph + 6);
+    const label = xf(t), half = g.measureText(label).width / 2;
+    g.fillText(label, Math.min(x, W - 2 - half), T + ph + 6);   // keep the last label inside
   }
   if (c.xlabel) g.fillText(c.xlabel, L + pw / 2, T + ph + 20);
   g.strokeStyle = "#9ca3af";
