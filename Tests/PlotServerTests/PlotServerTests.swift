@@ -241,3 +241,7 @@ func fetchEvents(_ port: UInt16, until marker: String, lastEventID: String? = ni
         return String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains(marker) }, as: UTF8.self)
     }
 }
+
+@Test func httpDateFormat() {
+    #expect(PlotServer.httpDate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+}
