@@ -90,6 +90,11 @@ final class EventHub: @unchecked Sendable {
         for client in all { client.finish() }
     }
 
+    /// Accepts subscribers again after `close()` (a server started a second time).
+    func reopen() {
+        lock.withLock { closed = false }
+    }
+
     private func remove(_ id: Int) {
         lock.withLock { _ = clients.removeValue(forKey: id) }
     }

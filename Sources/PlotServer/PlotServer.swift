@@ -101,6 +101,7 @@ public final class PlotServer: @unchecked Sendable {
     /// Throws `PlotServerError.portInUse` when the port is taken.
     public func start() async throws {
         if lock.withLock({ http != nil }) { return }
+        hub.reopen()
         let address = try Self.address(host: host, port: requestedPort)
         if !Self.isLoopback(host) {
             FileHandle.standardError.write(Data(
@@ -172,7 +173,7 @@ public final class PlotServer: @unchecked Sendable {
         case "/events":
             return events(request, head: head)
         case "/live":
-            return Self.redirect("/live/")
+            return Self.redirect("/live/", head: head)
         case "/live/", "/live/index.html":
             let page = lock.withLock { livePage }
             return Self.body(Data(page.utf8), type: "text/html; charset=utf-8",
@@ -203,7 +204,7 @@ public final class PlotServer: @unchecked Sendable {
         case .notFound:
             return Self.plain(.notFound, "404 not found\n", head: head)
         case let .redirect(location):
-            return Self.redirect(location)
+            return Self.redirect(location, head: head)
         case let .file(path):
             var info = stat()
             guard stat(path, &info) == 0 else {
@@ -271,10 +272,9 @@ public final class PlotServer: @unchecked Sendable {
              extra: extra, head: head)
     }
 
-    private static func redirect(_ location: String) -> HTTPResponse {
-        HTTPResponse(statusCode: .movedPermanently,
-                     headers: [.location: location, .contentType: "text/plain; charset=utf-8"],
-                     body: Data("moved to \(location)\n".utf8))
+    private static func redirect(_ location: String, head: Bool) -> HTTPResponse {
+        body(Data("moved to \(location)\n".utf8), type: "text/plain; charset=utf-8",
+             status: .movedPermanently, extra: [.location: location], head: head)
     }
 
     /// An HTTP date (RFC 9110), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
