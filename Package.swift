@@ -52,7 +52,10 @@ let package = Package(
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
         .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
         .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
-        .executableTarget(name: "serve", dependencies: ["ChapterKit"], path: "chapters/serve"),
+        .executableTarget(name: "serve",
+                          dependencies: ["PlotServer",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "chapters/serve"),
         .executableTarget(name: "bench", dependencies: ["ChapterKit", "VLAE"], path: "chapters/bench"),
 
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
