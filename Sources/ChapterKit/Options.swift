@@ -99,5 +99,6 @@ public func fail(_ message: String) -> Never {
 
 /// Run a chapter body, turning any thrown error into a one-line message and a non-zero exit.
 public func runChapter(_ body: () throws -> Void) {
+    setvbuf(stdout, nil, _IOLBF, 0)   // line by line, also when piped to a log
     do { try body() } catch { fail("\(error)") }
 }
