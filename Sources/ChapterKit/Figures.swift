@@ -50,9 +50,9 @@ public enum Figures {
     }
 
     /// Images from a flat buffer (count x 784) laid out `columns` per row.
-    public static func grid(_ flat: [Float], columns: Int) -> ImageGrid {
+    public static func grid(_ flat: [Float], columns: Int, zoom: Int = 2) -> ImageGrid {
         let images = stride(from: 0, to: flat.count, by: 784).map { Array(flat[$0..<($0 + 784)]) }
-        return ImageGrid(images: images, columns: columns)
+        return ImageGrid(images: images, columns: columns, zoom: zoom)
     }
 }
 

@@ -56,7 +56,7 @@ struct Chapter2: ParsableCommand {
         """)
         let exactNLL = (0..<data.test.count).map { textures.exactNLL(data.test.pixels[($0 * 784)..<(($0 + 1) * 784)]) }
             .reduce(0, +) / Double(data.test.count)
-        try r.figure(Figures.grid(Array(data.test.pixels[0..<(16 * 784)]), columns: 16), name: "textures",
+        try r.figure(Figures.grid(Array(data.test.pixels[0..<(16 * 784)]), columns: 8, zoom: 3), name: "textures",
                      caption: String(format: "16 test images. Their true −log p(x) averages %.2f nats over the %d test images.", exactNLL, data.test.count))
 
         r.section("Collapse, for real")
