@@ -50,6 +50,7 @@ extension Tape {
         let ho = g.outSize(h), wo = g.outSize(wd)
         let rows = n * ho * wo, k = g.taps.count * cin
         let out = Tensor(uninitialized: [n, ho, wo, cout])
+        FLOPCounter.layer(outputs: rows, fanIn: g.kernel * g.kernel * cin, fanOut: cout)
 
         // forward: gather (unless pointwise), then one sgemm
         let cols: Tensor

@@ -9,6 +9,7 @@ extension Tape {
         precondition(w.shape[0] == fin, "dense: input has \(fin) features, weight is \(w.shape)")
         var shape = x.shape; shape[shape.count - 1] = fout
         let out = Tensor(uninitialized: shape)
+        FLOPCounter.layer(outputs: n, fanIn: fin, fanOut: fout)
         denseForward(x.data, w.data, b?.data, out.data, n, fin, fout)
         if needsGrad(x, w) || (b.map { needsGrad($0) } ?? false) {
             record(out) {

@@ -18,6 +18,8 @@ public func gemm(_ m: Int, _ n: Int, _ k: Int,
         }
         return
     }
+    FLOPCounter.gemm(m, n, k)
+    GEMMLog.note(m, n, k)
     let lda = transA ? m : k
     let ldb = transB ? k : n
     cblas_sgemm(CblasRowMajor,
@@ -31,3 +33,6 @@ public func gemm(_ m: Int, _ n: Int, _ k: Int,
 /// The number of threads OpenBLAS uses (it starts with one per core).
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 public func blasThreads() -> Int { Int(openblas_get_num_threads()) }
+
+/// How many threads the numerical code uses (BLAS and our own loops).
+public func setComputeThreads(_ n: Int) { setBLASThreads(n) }
