@@ -72,6 +72,13 @@ let allConfigs: [(key: String, config: ModelConfig, anchor: String)] = [
 // MARK: timing
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+/// CPU seconds used by the whole process (all threads): the cost of a step even when other
+/// programs share the cores and stretch its wall-clock time.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
 
 /// A fixed batch of binary images (about the density of MNIST's ink).
 func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
@@ -81,7 +88,7 @@ func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
     return x
 }
 
-struct StepResult { var best: Double; var median: Double; var referenceFLOP: Double; var executedFLOP: Double }
+struct StepResult { var best: Double; var median: Double; var cpu: Double; var referenceFLOP: Double; var executedFLOP: Double }
 
 func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
     let model = VAE(config, seed: 1)
@@ -102,14 +109,15 @@ func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
     let reference = 3 * FLOPCounter.referenceForward / Double(batch)
     let executed = FLOPCounter.executed / Double(batch)
     step()
-    var times: [Double] = []
+    var times: [Double] = [], cpu: [Double] = []
     for _ in 0..<steps {
-        let t0 = now()
+        let t0 = now(), c0 = cpuNow()
         step()
-        times.append(now() - t0)
+        times.append(now() - t0); cpu.append(cpuNow() - c0)
     }
     times.sort()
-    return StepResult(best: times[0], median: times[times.count / 2], referenceFLOP: reference, executedFLOP: executed)
+    return StepResult(best: times[0], median: times[times.count / 2], cpu: cpu.min()!,
+                      referenceFLOP: reference, executedFLOP: executed)
 }
 
 // MARK: per-layer shapes
@@ -206,18 +214,20 @@ let buildKind = "release build"
 print("bench: \(buildKind), \(flags.threads) thread(s), batch \(flags.batch), best of \(flags.steps) steps, "
       + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(loadNote())")
 print("\nTable 1: one training step (forward, backward, Adam), images/s")
-print(pad("config", 17) + lpad("img/s", 8) + lpad("median", 8) + lpad("PyTorch", 10)
+print(pad("config", 17) + lpad("img/s", 8) + lpad("median", 8) + lpad("PyTorch", 10) + lpad("img/CPU-s", 11)
       + lpad("ref MFLOP/img", 15) + lpad("ref GFLOP/s", 12) + lpad("exec MFLOP/img", 16) + lpad("exec GFLOP/s", 13))
 for key in flags.configs {
     let c = allConfigs.first { $0.key == key }!
     let r = benchStep(c.config, batch: flags.batch, steps: flags.steps)
     let ips = Double(flags.batch) / r.best
     print(pad(key, 17) + lpad(f0(ips), 8) + lpad(f0(Double(flags.batch) / r.median), 8) + lpad(c.anchor, 10)
+          + lpad(f0(Double(flags.batch) / r.cpu), 11)
           + lpad(f0(r.referenceFLOP / 1e6), 15) + lpad(f1(r.referenceFLOP * ips / 1e9), 12)
           + lpad(f0(r.executedFLOP / 1e6), 16) + lpad(f1(r.executedFLOP * ips / 1e9), 13))
 }
 print("PyTorch: shared/anchors.md, 2 threads, best of 3, measured on a shared machine.")
 print("ref = FLOP counted with full k x k kernels and a separate upsample (the anchors' count);")
+print("img/CPU-s = images per CPU-second of the whole process (robust to other load; includes spinning).")
 print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused into the conv).")
 if flags.shapes { layerTable(batch: flags.batch) }
 print("\n\(loadNote())")

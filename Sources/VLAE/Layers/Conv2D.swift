@@ -80,53 +80,58 @@ extension Tape {
     }
 }
 
-/// Gather kernel patches into rows (see the top of this file).
+/// Gather kernel patches into rows (see the top of this file). Images are split over threads.
 func im2col(_ x: UnsafePointer<Float>, _ n: Int, _ h: Int, _ w: Int, _ c: Int,
             _ g: ConvGeometry, _ ho: Int, _ wo: Int, _ cols: UnsafeMutablePointer<Float>) {
     let k = g.taps.count * c
     let taps = g.taps
-    var row = 0
-    for b in 0..<n {
-        let img = x + b * h * w * c
-        for oy in 0..<ho {
-            for ox in 0..<wo {
-                let dst = cols + row * k
-                for (t, tap) in taps.enumerated() {
-                    let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
-                    let d = dst + t * c
-                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                        let src = img + (iy * w + ix) * c
-                        if c == 1 { d[0] = src[0] } else { d.update(from: src, count: c) }
-                    } else {
-                        if c == 1 { d[0] = 0 } else { d.update(repeating: 0, count: c) }
+    parallelChunks(n, minPerChunk: max(1, 8192 / max(1, ho * wo))) { images in
+        var row = images.lowerBound * ho * wo
+        for b in images {
+            let img = x + b * h * w * c
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    let dst = cols + row * k
+                    for (t, tap) in taps.enumerated() {
+                        let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
+                        let d = dst + t * c
+                        if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                            let src = img + (iy * w + ix) * c
+                            if c == 1 { d[0] = src[0] } else { d.update(from: src, count: c) }
+                        } else {
+                            if c == 1 { d[0] = 0 } else { d.update(repeating: 0, count: c) }
+                        }
                     }
+                    row += 1
                 }
-                row += 1
             }
         }
     }
 }
 
 /// Scatter-add rows of patch gradients back onto the pixels they were gathered from.
+/// Images are split over threads (each writes only its own images' pixels).
 func col2imAdd(_ cols: UnsafePointer<Float>, _ n: Int, _ h: Int, _ w: Int, _ c: Int,
                _ g: ConvGeometry, _ ho: Int, _ wo: Int, _ dx: UnsafeMutablePointer<Float>) {
     let k = g.taps.count * c
     let taps = g.taps
-    var row = 0
-    for b in 0..<n {
-        let img = dx + b * h * w * c
-        for oy in 0..<ho {
-            for ox in 0..<wo {
-                let src = cols + row * k
-                for (t, tap) in taps.enumerated() {
-                    let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
-                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                        let d = img + (iy * w + ix) * c
-                        let s = src + t * c
-                        for ci in 0..<c { d[ci] += s[ci] }
+    parallelChunks(n, minPerChunk: max(1, 8192 / max(1, ho * wo))) { images in
+        var row = images.lowerBound * ho * wo
+        for b in images {
+            let img = dx + b * h * w * c
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    let src = cols + row * k
+                    for (t, tap) in taps.enumerated() {
+                        let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
+                        if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                            let d = img + (iy * w + ix) * c
+                            let s = src + t * c
+                            for ci in 0..<c { d[ci] += s[ci] }
+                        }
                     }
+                    row += 1
                 }
-                row += 1
             }
         }
     }

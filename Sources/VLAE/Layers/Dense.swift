@@ -20,15 +20,20 @@ extension Tape {
     }
 }
 
-/// y = x W (+ b): one sgemm, then the bias added row by row.
-@inline(__always)
+/// y = x W (+ b): the bias is written into y first and the product added to it (beta = 1), so
+/// y is written once. Big products run as one block of rows per thread.
 func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                   _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int) {
-    if let b {
-        for i in 0..<n { let row = y + i * fout; for j in 0..<fout { row[j] = b[j] } }
-        gemm(n, fout, fin, x, w, y, beta: 1)
-    } else {
-        gemm(n, fout, fin, x, w, y)
+    guard let b else { gemm(n, fout, fin, x, w, y); return }
+    FLOPCounter.gemm(n, fout, fin)
+    GEMMLog.note(n, fout, fin)
+    _ = blasSingleThreaded
+    parallelChunks(n, minPerChunk: max(64, 1_000_000 / max(1, fin * fout))) { rows in
+        for i in rows { let row = y + i * fout; for j in 0..<fout { row[j] = b[j] } }
+        if fin > 0 {
+            sgemmCall(rows.count, fout, fin, x + rows.lowerBound * fin, fin, false, w, fout, false,
+                      y + rows.lowerBound * fout, 1, 1)
+        }
     }
 }
 
