@@ -42,6 +42,12 @@ public struct ConvGeometry: Equatable, Sendable {
 extension Tape {
     /// y = conv(x, W) + b.   x: [N, H, W, Cin]   W: [taps*Cin, Cout]   b: [Cout]   y: [N, Ho, Wo, Cout]
     public func conv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry) -> Tensor {
+        conv2d(x, w, b, g, countReference: true)
+    }
+
+    /// `countReference: false` for convolutions that are part of a bigger op which counts its
+    /// own reference FLOPs (the fused upsample + conv).
+    func conv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry, countReference: Bool) -> Tensor {
         precondition(x.rank == 4, "conv2d wants NHWC input, got \(x.shape)")
         let (n, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = w.shape[1]
@@ -50,7 +56,7 @@ extension Tape {
         let ho = g.outSize(h), wo = g.outSize(wd)
         let rows = n * ho * wo, k = g.taps.count * cin
         let out = Tensor(uninitialized: [n, ho, wo, cout])
-        FLOPCounter.layer(outputs: rows, fanIn: g.kernel * g.kernel * cin, fanOut: cout)
+        if countReference { FLOPCounter.layer(outputs: rows, fanIn: g.kernel * g.kernel * cin, fanOut: cout) }
 
         // forward: gather (unless pointwise), then one sgemm
         let cols: Tensor
@@ -95,11 +101,13 @@ func im2col(_ x: UnsafePointer<Float>, _ n: Int, _ h: Int, _ w: Int, _ c: Int,
                     for (t, tap) in taps.enumerated() {
                         let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
                         let d = dst + t * c
+                        // plain loops, not memcpy/memset: c is small (1 to 64), and a call
+                        // per tap cost more than the copy
                         if iy >= 0 && iy < h && ix >= 0 && ix < w {
                             let src = img + (iy * w + ix) * c
-                            if c == 1 { d[0] = src[0] } else { d.update(from: src, count: c) }
+                            for ci in 0..<c { d[ci] = src[ci] }
                         } else {
-                            if c == 1 { d[0] = 0 } else { d.update(repeating: 0, count: c) }
+                            for ci in 0..<c { d[ci] = 0 }
                         }
                     }
                     row += 1

@@ -60,7 +60,7 @@ public final class PixelCNNDecoder: Decoder {
         for (l, block) in blocks.enumerated() {
             var u = block(t, a)
             if let condAll { u = t.addColumnSlice(u, condAll, start: (l + 1) * c) }
-            a = t.add(a, t.elu(u))
+            a = t.addELU(a, u)                        // a + ELU(u), one pass
         }
         return out(t, a)
     }

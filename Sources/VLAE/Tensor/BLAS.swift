@@ -17,6 +17,15 @@ public func gemm(_ m: Int, _ n: Int, _ k: Int,
                  _ b: UnsafePointer<Float>, transB: Bool = false,
                  _ c: UnsafeMutablePointer<Float>,
                  alpha: Float = 1, beta: Float = 0) {
+    gemm(m, n, k, a, transA: transA, b, transB: transB, c, alpha: alpha, beta: beta, threads: computeThreads)
+}
+
+/// The same with an explicit thread count (tests compare splits without touching the global).
+func gemm(_ m: Int, _ n: Int, _ k: Int,
+          _ a: UnsafePointer<Float>, transA: Bool = false,
+          _ b: UnsafePointer<Float>, transB: Bool = false,
+          _ c: UnsafeMutablePointer<Float>,
+          alpha: Float = 1, beta: Float = 0, threads: Int) {
     if m == 0 || n == 0 { return }
     if k == 0 {
         if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 {
@@ -28,7 +37,6 @@ public func gemm(_ m: Int, _ n: Int, _ k: Int,
     GEMMLog.note(m, n, k)
     let lda = transA ? m : k, ldb = transB ? k : n
     _ = blasSingleThreaded
-    let threads = computeThreads
     let small = 2 * m * n * k < 2_000_000
     if threads == 1 || small {
         sgemmCall(m, n, k, a, lda, transA, b, ldb, transB, c, alpha, beta)

@@ -1,0 +1,107 @@
+// The ops added for speed compute exactly what the plain ops compute, and their gradients
+// match finite differences like every other op's.
+
+import Testing
+import Foundation
+@testable import VLAE
+
+@Suite("Fused and threaded ops")
+struct PerfOpTests {
+    /// upsample2Conv3x3 == conv3x3(upsampleNearest(x, 2)), for odd and even sizes.
+    @Test func fusedUpsampleConvEqualsPlainPath() {
+        for (h, w, cin, cout) in [(3, 4, 2, 3), (7, 7, 5, 4), (1, 1, 1, 2)] {
+            let x = randomTensor([2, h, w, cin], seed: 60)
+            let wt = randomTensor([9 * cin, cout], seed: 61, std: 0.3)
+            let b = randomTensor([cout], seed: 62)
+            let t = Tape(recording: false)
+            let fused = t.upsample2Conv3x3(x, wt, b)
+            let plain = t.conv2d(t.upsampleNearest(x, factor: 2), wt, b, ConvGeometry(kernel: 3, stride: 1, pad: 1))
+            #expect(fused.shape == plain.shape)
+            var worst: Float = 0
+            for i in 0..<fused.count { worst = max(worst, abs(fused.data[i] - plain.data[i])) }
+            #expect(worst < 1e-4, "fused upsample+conv differs by \(worst) at \(h)x\(w)")
+        }
+    }
+
+    @Test func fusedUpsampleConvGradients() {
+        checkGradients("upsample2Conv3x3", inputs: [randomTensor([2, 3, 4, 2], seed: 63), randomTensor([18, 3], seed: 64, std: 0.3),
+                                                   randomTensor([3], seed: 65)]) { t, v in
+            t.upsample2Conv3x3(v[0], v[1], v[2])
+        }
+        checkGradients("foldUpsampleKernel", inputs: [randomTensor([18, 3], seed: 66)]) { t, v in
+            t.foldUpsampleKernel(v[0], cin: 2, py: 1, px: 0)
+        }
+        checkGradients("interleaveParities", inputs: (0..<4).map { randomTensor([2, 2, 3, 2], seed: 67 + UInt64($0)) } + [randomTensor([2], seed: 71)]) { t, v in
+            t.interleaveParities(Array(v[0..<4]), bias: v[4])
+        }
+    }
+
+    /// The conditioning net gives the same h with the fused and with the plain path.
+    @Test func conditioningNetFusedEqualsPlain() {
+        var rng = RNG(seed: 5)
+        let net = ConditioningNet(latentDim: 4, channels: [3, 2, 2], rng: &rng)
+        let z = randomTensor([2, 4], seed: 72)
+        let t = Tape(recording: false)
+        let fused = net(t, z)   // fuseUpsample is on by default
+        // the plain path, spelled out (not by flipping the global flag: tests run concurrently)
+        var h = t.reshape(t.elu(net.fc(t, z)), [2, 7, 7, 3])
+        h = t.elu(net.c1(t, t.upsampleNearest(h, factor: 2)))
+        let plain = t.elu(net.c2(t, t.upsampleNearest(h, factor: 2)))
+        var worst: Float = 0
+        for i in 0..<fused.count { worst = max(worst, abs(fused.data[i] - plain.data[i])) }
+        #expect(worst < 1e-4)
+    }
+
+    @Test func addELU() {
+        checkGradients("addELU", inputs: [randomTensor([4, 6], seed: 73), awayFromZero([4, 6], seed: 74)], h: 1e-3) { t, v in
+            t.addELU(v[0], v[1])
+        }
+        // the same values as add(a, elu(u))
+        let a = randomTensor([50], seed: 75), u = randomTensor([50], seed: 76, std: 3)
+        let t = Tape(recording: false)
+        let fused = t.addELU(a, u), plain = t.add(a, t.elu(u))
+        for i in 0..<50 { #expect(abs(fused.data[i] - plain.data[i]) < 1e-6) }
+    }
+
+    /// A tensor used twice still gets both gradient contributions when backward writes
+    /// ("fresh") instead of adding into a zeroed buffer.
+    @Test func freshGradientWritesStillAccumulate() {
+        checkGradients("elu twice", inputs: [awayFromZero([3, 5], seed: 77)], h: 1e-3) { t, v in
+            t.add(t.elu(v[0]), t.addELU(v[0], v[0]))
+        }
+    }
+
+    /// Threaded sgemm (rows split, or the summed dimension split for A^T B) equals one call.
+    @Test func splitGemmMatchesSingleCall() {
+        let (m, n, k) = (700, 33, 900)
+        let a = randomTensor([m, k], seed: 78), b = randomTensor([k, n], seed: 79)
+        let at = randomTensor([k, m], seed: 80)
+        func run(_ threads: Int, transA: Bool) -> [Float] {
+            let c = Tensor(zeros: [m, n])
+            for i in 0..<c.count { c.data[i] = Float(i % 7) }
+            gemm(m, n, k, transA ? at.data : a.data, transA: transA, b.data, c.data, alpha: 0.5, beta: 1, threads: threads)
+            return c.values
+        }
+        for transA in [false, true] {
+            let one = run(1, transA: transA), two = run(2, transA: transA)
+            var worst: Float = 0
+            for i in 0..<one.count { worst = max(worst, abs(one[i] - two[i]) / max(1, abs(one[i]))) }
+            #expect(worst < 1e-4, "transA \(transA): \(worst)")
+            #expect(two == run(2, transA: transA), "not deterministic")
+        }
+    }
+
+    /// The Bernoulli likelihood stays finite and right for logits of any size.
+    @Test func bernoulliExtremeLogits() {
+        let t = Tape()
+        let logits = Tensor([150, -150, 100, -100, 0, 30, -30, 1e-4], shape: [1, 8], requiresGrad: true)
+        let x = Tensor([1, 0, 0, 1, 1, 1, 0, 1], shape: [1, 8])
+        let lp = t.bernoulliLogLikelihood(logits: logits, targets: x)
+        let expected: Double = 0 + 0 - 100 - 100 - log(2) - log1p(exp(-30)) - log1p(exp(-30)) - log1p(exp(-1e-4))
+        #expect(abs(Double(lp.item) - expected) < 1e-3)
+        t.backward(from: t.sum(lp))
+        let g = logits.gradValues!
+        #expect(g.allSatisfy { $0.isFinite })
+        #expect(abs(g[2] - (-1)) < 1e-6 && abs(g[3] - 1) < 1e-6 && abs(g[4] - 0.5) < 1e-6)
+    }
+}
