@@ -52,6 +52,21 @@ struct PerfOpTests {
         #expect(worst < 1e-4)
     }
 
+    @Test func convPlusColumns() {
+        let all = randomTensor([2, 5, 4, 7], seed: 81)
+        let g = ConvGeometry.masked(.b, kernel: 3)
+        checkGradients("conv2d plusColumnsOf", inputs: [randomTensor([2, 5, 4, 2], seed: 82), randomTensor([g.taps.count * 2, 3], seed: 83, std: 0.3),
+                                                       randomTensor([3], seed: 84), all]) { t, v in
+            t.conv2d(v[0], v[1], v[2], g, plusColumnsOf: v[3], start: 2)
+        }
+        // the same values as conv2d then addColumnSlice
+        let x = randomTensor([2, 5, 4, 2], seed: 85), w = randomTensor([g.taps.count * 2, 3], seed: 86)
+        let t = Tape(recording: false)
+        let fused = t.conv2d(x, w, nil, g, plusColumnsOf: all, start: 4)
+        let plain = t.addColumnSlice(t.conv2d(x, w, nil, g), all, start: 4)
+        for i in 0..<fused.count { #expect(abs(fused.data[i] - plain.data[i]) < 1e-5) }
+    }
+
     @Test func addELU() {
         checkGradients("addELU", inputs: [randomTensor([4, 6], seed: 73), awayFromZero([4, 6], seed: 74)], h: 1e-3) { t, v in
             t.addELU(v[0], v[1])

@@ -45,9 +45,19 @@ extension Tape {
         conv2d(x, w, b, g, countReference: true)
     }
 
+    /// y = conv(x, W) + b + all[..., start ..< start + Cout]: a convolution plus a slice of the
+    /// columns of a wide tensor with the same pixels (the PixelCNN adds each layer's share of the
+    /// conditioning projection this way). The same as addColumnSlice(conv2d(x, W, b), all, start)
+    /// with the slice written into y before the product is added: no extra pass, no extra map.
+    public func conv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry,
+                       plusColumnsOf all: Tensor, start: Int) -> Tensor {
+        conv2d(x, w, b, g, countReference: true, addend: (all, start))
+    }
+
     /// `countReference: false` for convolutions that are part of a bigger op which counts its
     /// own reference FLOPs (the fused upsample + conv).
-    func conv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry, countReference: Bool) -> Tensor {
+    func conv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry, countReference: Bool,
+                addend: (all: Tensor, start: Int)? = nil) -> Tensor {
         precondition(x.rank == 4, "conv2d wants NHWC input, got \(x.shape)")
         let (n, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = w.shape[1]
@@ -64,16 +74,34 @@ extension Tape {
             cols = Tensor(uninitialized: [rows, k])
             im2col(x.data, n, h, wd, cin, g, ho, wo, cols.data)
         }
-        denseForward(cols.data, w.data, b?.data, out.data, rows, k, cout)
+        if let addend {
+            precondition(addend.all.rows == rows && addend.start + cout <= addend.all.cols,
+                         "conv2d: cannot add columns \(addend.start)..<\(addend.start + cout) of \(addend.all.shape)")
+            denseForward(cols.data, w.data, b?.data, out.data, rows, k, cout,
+                         addend: (UnsafePointer(addend.all.data + addend.start), addend.all.cols))
+        } else {
+            denseForward(cols.data, w.data, b?.data, out.data, rows, k, cout)
+        }
 
-        if needsGrad(x, w) || (b.map { needsGrad($0) } ?? false) {
+        var inputs = [x, w]
+        if let b { inputs.append(b) }
+        if let addend { inputs.append(addend.all) }
+        if needsGrad(inputs) {
             record(out) {
                 let dy = out.grad!
                 if w.requiresGrad { gemm(k, cout, rows, cols.data, transA: true, dy, w.gradBuffer(), beta: 1) }
                 if let b, b.requiresGrad { addColumnSums(dy, rows, cout, into: b.gradBuffer()) }
+                if let addend, addend.all.requiresGrad {
+                    // the slice's gradient is dy itself, into its columns of all.grad
+                    let f = addend.all.cols, ga = addend.all.gradBuffer() + addend.start
+                    parallelChunks(rows, minPerChunk: 256) { r in
+                        for i in r { for j in 0..<cout { ga[i * f + j] += dy[i * cout + j] } }
+                    }
+                }
                 if x.requiresGrad {
                     if g.isPointwise {
-                        gemm(rows, k, cout, dy, w.data, transB: true, x.gradBuffer(), beta: 1)
+                        let (gx, fresh) = x.gradBufferForWrite()
+                        gemm(rows, k, cout, dy, w.data, transB: true, gx, beta: fresh ? 0 : 1)
                     } else {
                         let dcols = Tensor(uninitialized: [rows, k])
                         gemm(rows, k, cout, dy, w.data, transB: true, dcols.data)

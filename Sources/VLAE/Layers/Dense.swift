@@ -20,16 +20,26 @@ extension Tape {
     }
 }
 
-/// y = x W (+ b): the bias is written into y first and the product added to it (beta = 1), so
-/// y is written once. Big products run as one block of rows per thread.
+/// y = x W (+ b) (+ addend): the bias (and the addend's rows, `stride` floats apart) are written
+/// into y first and the product added to them (beta = 1), so y is written once. Big products run
+/// as one block of rows per thread.
 func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
-                  _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int) {
-    guard let b else { gemm(n, fout, fin, x, w, y); return }
+                  _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int,
+                  addend: (UnsafePointer<Float>, stride: Int)? = nil) {
+    if b == nil && addend == nil { gemm(n, fout, fin, x, w, y); return }
     FLOPCounter.gemm(n, fout, fin)
     GEMMLog.note(n, fout, fin)
     _ = blasSingleThreaded
     parallelChunks(n, minPerChunk: max(64, 1_000_000 / max(1, fin * fout))) { rows in
-        for i in rows { let row = y + i * fout; for j in 0..<fout { row[j] = b[j] } }
+        for i in rows {
+            let row = y + i * fout
+            switch (b, addend) {
+            case let (b?, (p, stride)?): let s = p + i * stride; for j in 0..<fout { row[j] = b[j] + s[j] }
+            case let (nil, (p, stride)?): let s = p + i * stride; for j in 0..<fout { row[j] = s[j] }
+            case let (b?, nil): for j in 0..<fout { row[j] = b[j] }
+            case (nil, nil): break
+            }
+        }
         if fin > 0 {
             sgemmCall(rows.count, fout, fin, x + rows.lowerBound * fin, fin, false, w, fout, false,
                       y + rows.lowerBound * fout, 1, 1)
