@@ -52,6 +52,35 @@ struct PerfOpTests {
         #expect(worst < 1e-4)
     }
 
+    /// conv2d (gathered block by block, images split over threads) against a plain loop, on maps
+    /// big enough for several blocks; and its gradients there.
+    @Test func blockedConvMatchesNaiveLoop() {
+        for (g, hw, cin) in [(ConvGeometry(kernel: 3, stride: 1, pad: 1), 30, 16), (ConvGeometry(kernel: 3, stride: 2, pad: 1), 61, 16),
+                             (ConvGeometry.masked(.b, kernel: 5), 30, 12)] {
+            let x = randomTensor([4, hw, hw, cin], seed: 87)
+            let w = randomTensor([g.taps.count * cin, 5], seed: 88, std: 0.2), b = randomTensor([5], seed: 89)
+            let y = Tape(recording: false).conv2d(x, w, b, g)
+            let ho = g.outSize(hw)
+            #expect(ho * ho * 4 * g.taps.count * cin > 2 * convBlockFloats, "the test should span several blocks")
+            var worst: Float = 0
+            for n in 0..<4 { for oy in 0..<ho { for ox in 0..<ho { for co in 0..<5 {
+                var acc = b.data[co]
+                for (t, tap) in g.taps.enumerated() {
+                    let iy = oy * g.stride - g.pad + tap.ky, ix = ox * g.stride - g.pad + tap.kx
+                    guard iy >= 0 && iy < hw && ix >= 0 && ix < hw else { continue }
+                    for ci in 0..<cin { acc += x.data[((n * hw + iy) * hw + ix) * cin + ci] * w.data[(t * cin + ci) * 5 + co] }
+                }
+                worst = max(worst, abs(acc - y.data[((n * ho + oy) * ho + ox) * 5 + co]))
+            } } } }
+            #expect(worst < 1e-4, "conv differs from the naive loop by \(worst)")
+        }
+        let g = ConvGeometry(kernel: 3, stride: 1, pad: 1)
+        checkGradients("conv2d, several blocks", inputs: [randomTensor([4, 30, 30, 16], seed: 90), randomTensor([144, 3], seed: 91, std: 0.1),
+                                                         randomTensor([3], seed: 92)], samples: 12) { t, v in
+            t.conv2d(v[0], v[1], v[2], g)
+        }
+    }
+
     @Test func convPlusColumns() {
         let all = randomTensor([2, 5, 4, 7], seed: 81)
         let g = ConvGeometry.masked(.b, kernel: 3)

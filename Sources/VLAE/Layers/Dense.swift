@@ -31,15 +31,7 @@ func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: Uns
     GEMMLog.note(n, fout, fin)
     _ = blasSingleThreaded
     parallelChunks(n, minPerChunk: max(64, 1_000_000 / max(1, fin * fout))) { rows in
-        for i in rows {
-            let row = y + i * fout
-            switch (b, addend) {
-            case let (b?, (p, stride)?): let s = p + i * stride; for j in 0..<fout { row[j] = b[j] + s[j] }
-            case let (nil, (p, stride)?): let s = p + i * stride; for j in 0..<fout { row[j] = s[j] }
-            case let (b?, nil): for j in 0..<fout { row[j] = b[j] }
-            case (nil, nil): break
-            }
-        }
+        initRows(y, rows, fout, b, addend)
         if fin > 0 {
             sgemmCall(rows.count, fout, fin, x + rows.lowerBound * fin, fin, false, w, fout, false,
                       y + rows.lowerBound * fout, 1, 1)
