@@ -56,7 +56,8 @@ struct PerfOpTests {
     /// big enough for several blocks; and its gradients there.
     @Test func blockedConvMatchesNaiveLoop() {
         for (g, hw, cin) in [(ConvGeometry(kernel: 3, stride: 1, pad: 1), 30, 16), (ConvGeometry(kernel: 3, stride: 2, pad: 1), 61, 16),
-                             (ConvGeometry.masked(.b, kernel: 5), 30, 12)] {
+                             (ConvGeometry.masked(.b, kernel: 5), 30, 12), (ConvGeometry.masked(.a, kernel: 7), 64, 1),
+                             (ConvGeometry(kernel: 3, stride: 1, pad: 1), 50, 1)] {
             let x = randomTensor([4, hw, hw, cin], seed: 87)
             let w = randomTensor([g.taps.count * cin, 5], seed: 88, std: 0.2), b = randomTensor([5], seed: 89)
             let y = Tape(recording: false).conv2d(x, w, b, g)
@@ -78,6 +79,14 @@ struct PerfOpTests {
         checkGradients("conv2d, several blocks", inputs: [randomTensor([4, 30, 30, 16], seed: 90), randomTensor([144, 3], seed: 91, std: 0.1),
                                                          randomTensor([3], seed: 92)], samples: 12) { t, v in
             t.conv2d(v[0], v[1], v[2], g)
+        }
+        // one input channel, binary-ish input with zeros as in the models
+        let xb = Tensor((0..<(4 * 40 * 40)).map { Float(($0 * 7919) % 5 == 0 ? 1 : 0) + ($0 % 3 == 0 ? 0.5 : 0) }, shape: [4, 40, 40, 1])
+        for gg in [ConvGeometry.masked(.a, kernel: 3), ConvGeometry(kernel: 3, stride: 2, pad: 1)] {
+            checkGradients("conv2d, one input channel", inputs: [xb, randomTensor([gg.taps.count, 6], seed: 93), randomTensor([6], seed: 94)],
+                           samples: 12) { t, v in
+                t.conv2d(v[0], v[1], v[2], gg)
+            }
         }
     }
 
