@@ -101,15 +101,13 @@ extension Tape {
         if needsGrad(inputs) {
             record(out) {
                 let dy = UnsafePointer(out.grad!)
-                if let b, b.requiresGrad { addColumnSums(dy, rows, cout, into: b.gradBuffer()) }
-                if let addend, addend.all.requiresGrad {
-                    // the slice's gradient is dy itself, into its columns of all.grad
-                    let f = addend.all.cols, ga = addend.all.gradBuffer() + addend.start
-                    parallelChunks(rows, minPerChunk: 256) { r in
-                        for i in r { for j in 0..<cout { ga[i * f + j] += dy[i * cout + j] } }
-                    }
+                let needB = b?.requiresGrad ?? false
+                let addendGrad = addend.flatMap { a in
+                    a.all.requiresGrad ? (a.all.gradBuffer() + a.start, a.all.cols) : nil
                 }
                 if g.isPointwise {
+                    if needB { addColumnSums(dy, rows, cout, into: b!.gradBuffer()) }
+                    if let (ga, f) = addendGrad { addRows(dy, 0..<rows, cout, into: ga, stride: f) }
                     if w.requiresGrad { gemm(k, cout, rows, x.data, transA: true, dy, w.gradBuffer(), beta: 1) }
                     if x.requiresGrad {
                         let (gx, fresh) = x.gradBufferForWrite()
@@ -117,26 +115,31 @@ extension Tape {
                     }
                     return
                 }
-                // block by block: gather again, dW += cols^T dy; then dcols = dy W^T, scattered
-                // into dx. Each thread sums its dW in its own buffer; they are added in order.
+                // block by block, while the block of dy is in cache: db and the addend's gradient
+                // (dy itself, into its columns of all.grad); gather again, dW += cols^T dy; then
+                // dcols = dy W^T, scattered into dx. Each thread sums dW and db in its own buffer
+                // [dW | db]; the buffers are added in thread order.
                 let needW = w.requiresGrad, needX = x.requiresGrad
                 if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
                 if needX { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
                 let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
                 let gx = needX ? x.gradBuffer() : nil
-                let gw = needW ? w.gradBuffer() : nil
-                let partials = convBlocks(n, ho * wo, k, partialSize: needW ? k * cout : 0) { rowRange, cols, dW in
+                let wSize = needW ? k * cout : 0, partialSize = wSize + (needB ? cout : 0)
+                let partials = convBlocks(n, ho * wo, k, partialSize: partialSize) { rowRange, cols, acc in
                     let dyBlock = dy + rowRange.lowerBound * cout
-                    if let dW {
+                    if needB, let acc { addColumnSums(dyBlock, rowRange.count, cout, into: acc + wSize) }
+                    if let (ga, f) = addendGrad { addRows(dy, rowRange, cout, into: ga, stride: f) }
+                    if needW, let acc {
                         im2colRows(px, h, wd, cin, g, ho, wo, rowRange, cols)
-                        sgemmCall(k, cout, rowRange.count, cols, k, true, dyBlock, cout, false, dW, 1, 1)
+                        sgemmCall(k, cout, rowRange.count, cols, k, true, dyBlock, cout, false, acc, 1, 1)
                     }
                     if let gx {
                         sgemmCall(rowRange.count, k, cout, dyBlock, cout, false, pw, cout, true, cols, 1, 0)
                         col2imAddRows(cols, h, wd, cin, g, ho, wo, rowRange, gx)
                     }
                 }
-                if let gw { for p in partials { for i in 0..<(k * cout) { gw[i] += p[i] } } }
+                if needW { let gw = w.gradBuffer(); for p in partials { for i in 0..<wSize { gw[i] += p[i] } } }
+                if needB { let gb = b!.gradBuffer(); for p in partials { for j in 0..<cout { gb[j] += p[wSize + j] } } }
                 partials.forEach { free($0) }
             }
         }
@@ -181,6 +184,13 @@ func convBlocks(_ n: Int, _ pixels: Int, _ k: Int, partialSize: Int,
     if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads) { work($0) } }
     if partialSize == 0 { partials.forEach { free($0) }; return [] }
     return partials
+}
+
+/// dst[i * stride + j] += src[i * width + j] for the rows i in `rows`.
+@inline(__always)
+func addRows(_ src: UnsafePointer<Float>, _ rows: Range<Int>, _ width: Int,
+             into dst: UnsafeMutablePointer<Float>, stride: Int) {
+    for i in rows { let s = src + i * width, d = dst + i * stride; for j in 0..<width { d[j] += s[j] } }
 }
 
 /// y[i, :] = b (+ addend row i), or the addend row alone, for the rows in `rows`.
