@@ -166,7 +166,8 @@ func gemmShapes(_ body: () -> Void) -> [(Int, Int, Int)] {
 }
 
 func layerTable(batch: Int) {
-    print("\nTable 2: pixelcnn convolutions, forward only, batch \(batch) (best of 10)")
+    print("\nTable 2: pixelcnn convolutions, forward only, batch \(batch) (best of 10); sgemm = the same products")
+    print("through the same gemm() (same threads), on their own: what the gathering and the bias cost around BLAS")
     print(pad("layer", 34) + lpad("sgemm M x K x N", 24) + lpad("ms", 8) + lpad("GFLOP/s", 9) + lpad("sgemm ms", 10) + lpad("sgemm GFLOP/s", 15))
     var rng = RNG(seed: 5)
     for c in pixelCNNLayers(batch: batch) {
