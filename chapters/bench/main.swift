@@ -1,25 +1,234 @@
-import VLAE
-import Foundation
+// bench: how fast one training step is, and where the arithmetic runs at what speed.
+//
+//   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes]
+//
+// Table 1: images/s of one optimiser step (batch 64, steady state: warm-up steps first, then
+// the best of N), for each model config, beside the PyTorch figure of shared/anchors.md. The
+// FLOP per image are counted while one step runs (FLOPCounter): "reference" counts full k x k
+// kernels and a separate upsample, as PyTorch computes them (the anchors' convention), and
+// "executed" counts the sgemm calls this code makes (masked taps skipped, upsample fused).
+// Table 2: every convolution of the pixelcnn model, forward only, in GFLOP/s beside a plain
+// sgemm of the same M x K times K x N: how much the gathering and the bias cost around the BLAS.
 
-configureAllocatorForTraining()
-func timeStep(_ config: ModelConfig, batch: Int = 64, steps: Int = 6) -> Double {
+import Foundation
+import VLAE
+
+// MARK: flags
+
+struct Flags {
+    var steps = 10
+    var threads = 2
+    var configs = ["factorized", "pixelcnn", "pixelcnn-full", "pixelcnn-uncond"]
+    var shapes = true
+    var batch = 64
+}
+
+func parseFlags() -> Flags {
+    var f = Flags()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    func value(_ name: String) -> String {
+        guard let v = args.next() else { fail("\(name) needs a value") }
+        return v
+    }
+    while let a = args.next() {
+        switch a {
+        case "--steps": f.steps = Int(value(a)) ?? 0
+        case "--threads": f.threads = Int(value(a)) ?? 0
+        case "--batch": f.batch = Int(value(a)) ?? 0
+        case "--configs": f.configs = value(a).split(separator: ",").map(String.init)
+        case "--no-shapes": f.shapes = false
+        case "-h", "--help":
+            print("""
+            usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
+              --steps N     timed steps per config, best taken (default 10, after 2 warm-up steps)
+              --threads T   compute threads (default 2)
+              --configs     comma list of: \(allConfigs.map { $0.key }.joined(separator: ", "))
+              --no-shapes   skip the per-layer table
+            """)
+            exit(0)
+        default: fail("unknown flag \(a) (try --help)")
+        }
+    }
+    guard f.steps >= 1, f.threads >= 1, f.batch >= 1 else { fail("--steps, --threads and --batch must be at least 1") }
+    for c in f.configs where allConfigs.first(where: { $0.key == c }) == nil {
+        fail("unknown config \(c); known: \(allConfigs.map { $0.key }.joined(separator: ", "))")
+    }
+    return f
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(("bench: " + message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+/// (flag name, config, PyTorch anchor images/s from shared/anchors.md)
+let allConfigs: [(key: String, config: ModelConfig, anchor: String)] = [
+    ("factorized", .factorized, "~1045"),
+    ("pixelcnn", .pixelCNN(layers: 6, kernel: 3), "~270-305"),
+    ("pixelcnn-full", .pixelCNNFull, "~139-148"),
+    ("pixelcnn-uncond", .pixelCNNUnconditional, "~480-565"),
+]
+
+// MARK: timing
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+/// CPU seconds used by the whole process (all threads): the cost of a step even when other
+/// programs share the cores and stretch its wall-clock time.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A fixed batch of binary images (about the density of MNIST's ink).
+func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
+    var rng = RNG(seed: seed)
+    let x = Tensor(uninitialized: [batch, 28, 28, 1])
+    for i in 0..<x.count { x.data[i] = rng.uniform() < 0.13 ? 1 : 0 }
+    return x
+}
+
+struct StepResult { var best: Double; var median: Double; var cpu: Double; var referenceFLOP: Double; var executedFLOP: Double }
+
+func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
     let model = VAE(config, seed: 1)
     let opt = Optimizer(.adam, parameters: model.parameters, learningRate: 1e-3)
     var rng = RNG(seed: 2)
-    let x = Tensor((0..<(batch * 784)).map { _ in rng.uniform() < 0.13 ? 1 : 0 }, shape: [batch, 28, 28, 1])
-    var times: [Double] = []
-    for _ in 0..<steps {
-        let t0 = Date()
+    let x = randomBatch(batch, seed: 3)
+    func step() {
         let tape = Tape()
         let r = model.elbo(tape, x, rng: &rng)
         tape.backward(from: r.loss)
         opt.step()
         tape.reset()
-        times.append(Date().timeIntervalSince(t0))
     }
-    let best = times.dropFirst().min()!
-    print(config.name, String(format: "%.1f ms/step  %.0f img/s", best * 1000, Double(batch) / best))
+    // one counted step (also a warm-up), then one more warm-up
+    FLOPCounter.reset(); FLOPCounter.enabled = true
+    step()
+    FLOPCounter.enabled = false
+    let reference = 3 * FLOPCounter.referenceForward / Double(batch)
+    let executed = FLOPCounter.executed / Double(batch)
+    step()
+    var times: [Double] = [], cpu: [Double] = []
+    for _ in 0..<steps {
+        let t0 = now(), c0 = cpuNow()
+        step()
+        times.append(now() - t0); cpu.append(cpuNow() - c0)
+    }
+    times.sort()
+    return StepResult(best: times[0], median: times[times.count / 2], cpu: cpu.min()!,
+                      referenceFLOP: reference, executedFLOP: executed)
+}
+
+// MARK: per-layer shapes
+
+/// Best time of `reps` runs of `body`.
+func bestTime(reps: Int, _ body: () -> Void) -> Double {
+    body()
+    var best = Double.infinity
+    for _ in 0..<reps { let t0 = now(); body(); best = min(best, now() - t0) }
     return best
 }
-_ = timeStep(.factorized)
-_ = timeStep(.pixelCNN())
+
+struct LayerCase { let name: String; let input: [Int]; let run: (Tape, Tensor) -> Tensor }
+
+/// Every convolution of the conditional pixelcnn model, with the input shape it sees in training.
+func pixelCNNLayers(batch n: Int) -> [LayerCase] {
+    let model = VAE(.pixelCNN(layers: 6, kernel: 3), seed: 1)
+    let enc = model.encoder!, cond = model.conditioning!
+    let dec = model.decoder as! PixelCNNDecoder
+    let ch = model.config.conditioningChannels, ec = model.config.encoderChannels
+    var cases = [
+        LayerCase(name: "enc conv3x3 1->\(ec[0]) 28x28", input: [n, 28, 28, 1], run: { t, x in enc.c1(t, x) }),
+        LayerCase(name: "enc conv3x3/2 \(ec[0])->\(ec[1]) 14x14", input: [n, 28, 28, ec[0]], run: { t, x in enc.c2(t, x) }),
+        LayerCase(name: "enc conv3x3/2 \(ec[1])->\(ec[2]) 7x7", input: [n, 14, 14, ec[1]], run: { t, x in enc.c3(t, x) }),
+        LayerCase(name: "cond up2+conv3x3 \(ch[0])->\(ch[1]) 14x14", input: [n, 7, 7, ch[0]],
+                  run: { t, x in cond.upsampleConv(t, cond.c1, x) }),
+        LayerCase(name: "cond up2+conv3x3 \(ch[1])->\(ch[2]) 28x28", input: [n, 14, 14, ch[1]],
+                  run: { t, x in cond.upsampleConv(t, cond.c2, x) }),
+        LayerCase(name: "dec maskA 3x3 1->\(dec.config.channels)", input: [n, 28, 28, 1], run: { t, x in dec.first(t, x) }),
+        LayerCase(name: "dec maskB 3x3 \(dec.config.channels)->\(dec.config.channels)", input: [n, 28, 28, dec.config.channels],
+                  run: { t, x in dec.blocks[0](t, x) }),
+    ]
+    if let c = dec.cond {
+        cases.append(LayerCase(name: "dec cond 1x1 \(c.cin)->\(c.cout)", input: [n, 28, 28, c.cin], run: { t, x in c(t, x) }))
+    }
+    cases.append(LayerCase(name: "dec out 1x1 \(dec.out.cin)->1", input: [n, 28, 28, dec.out.cin], run: { t, x in dec.out(t, x) }))
+    return cases
+}
+
+/// The sgemm calls (m, n, k) one forward run of `body` makes, found with the FLOP counter's log.
+func gemmShapes(_ body: () -> Void) -> [(Int, Int, Int)] {
+    GEMMLog.shapes = []; GEMMLog.enabled = true
+    body()
+    GEMMLog.enabled = false
+    return GEMMLog.shapes
+}
+
+func layerTable(batch: Int) {
+    print("\nTable 2: pixelcnn convolutions, forward only, batch \(batch) (best of 10); sgemm = the same products")
+    print("through the same gemm() (same threads), on their own: what the gathering and the bias cost around BLAS")
+    print(pad("layer", 34) + lpad("sgemm M x K x N", 24) + lpad("ms", 8) + lpad("GFLOP/s", 9) + lpad("sgemm ms", 10) + lpad("sgemm GFLOP/s", 15))
+    var rng = RNG(seed: 5)
+    for c in pixelCNNLayers(batch: batch) {
+        let x = Tensor.randomNormal(c.input, std: 1, rng: &rng)
+        let tape = Tape(recording: false)
+        let shapes = gemmShapes { _ = c.run(tape, x) }
+        let flop = shapes.reduce(0.0) { $0 + 2 * Double($1.0) * Double($1.1) * Double($1.2) }
+        let t = bestTime(reps: 10) { _ = c.run(tape, x) }
+        // the same matrix products on their own
+        let bufs = shapes.map { s in (Tensor.randomNormal([s.0, s.2], std: 1, rng: &rng),
+                                       Tensor.randomNormal([s.2, s.1], std: 1, rng: &rng),
+                                       Tensor(uninitialized: [s.0, s.1])) }
+        let tg = bestTime(reps: 10) {
+            for (s, b) in zip(shapes, bufs) { gemm(s.0, s.1, s.2, b.0.data, b.1.data, b.2.data) }
+        }
+        let shapeText = shapes.count == 1 ? "\(shapes[0].0) x \(shapes[0].2) x \(shapes[0].1)"
+                                          : "\(shapes.count)x \(shapes[0].0) x \(shapes[0].2) x \(shapes[0].1)"
+        print(pad(c.name, 34) + lpad(shapeText, 24) + lpad(f1(t * 1000), 8) + lpad(f1(flop / t / 1e9), 9)
+              + lpad(f1(tg * 1000), 10) + lpad(f1(flop / tg / 1e9), 15))
+    }
+}
+
+// MARK: output
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+func f1(_ x: Double) -> String { String(format: "%.1f", x) }
+func f0(_ x: Double) -> String { String(format: "%.0f", x) }
+
+func loadNote() -> String {
+    guard let s = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "" }
+    return "load average " + s.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+// MARK: main
+
+let flags = parseFlags()
+configureAllocatorForTraining()
+setComputeThreads(flags.threads)
+#if DEBUG
+let buildKind = "debug build (VLAE itself is -Ounchecked)"
+#else
+let buildKind = "release build"
+#endif
+print("bench: \(buildKind), \(flags.threads) thread(s), batch \(flags.batch), best of \(flags.steps) steps, "
+      + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(loadNote())")
+print("\nTable 1: one training step (forward, backward, Adam), images/s")
+print(pad("config", 17) + lpad("img/s", 8) + lpad("median", 8) + lpad("PyTorch", 10) + lpad("img/CPU-s", 11)
+      + lpad("ref MFLOP/img", 15) + lpad("ref GFLOP/s", 12) + lpad("exec MFLOP/img", 16) + lpad("exec GFLOP/s", 13))
+for key in flags.configs {
+    let c = allConfigs.first { $0.key == key }!
+    let r = benchStep(c.config, batch: flags.batch, steps: flags.steps)
+    let ips = Double(flags.batch) / r.best
+    print(pad(key, 17) + lpad(f0(ips), 8) + lpad(f0(Double(flags.batch) / r.median), 8) + lpad(c.anchor, 10)
+          + lpad(f0(Double(flags.batch) / r.cpu), 11)
+          + lpad(f0(r.referenceFLOP / 1e6), 15) + lpad(f1(r.referenceFLOP * ips / 1e9), 12)
+          + lpad(f0(r.executedFLOP / 1e6), 16) + lpad(f1(r.executedFLOP * ips / 1e9), 13))
+}
+print("PyTorch: shared/anchors.md, 2 threads, best of 3, measured on a shared machine.")
+print("ref = FLOP counted with full k x k kernels and a separate upsample (the anchors' count);")
+print("img/CPU-s = images per CPU-second of the whole process (robust to other load; includes spinning).")
+print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused into the conv).")
+if flags.shapes { layerTable(batch: flags.batch) }
+print("\n\(loadNote())")

@@ -28,13 +28,50 @@ extension Tape {
 
     public func elu(_ x: Tensor) -> Tensor {
         // Hand-written rather than through `unary`: it runs on every feature map of every model.
+        // Split over threads; the gradient is written, not added, when x has none yet.
         let out = Tensor(uninitialized: x.shape)
         let px = x.data, py = out.data, n = x.count
-        for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : fastExp(v) - 1 }   // FastMath.swift
+        parallelChunks(n) { r in
+            for i in r { let v = px[i]; py[i] = v > 0 ? v : fastExp(v) - 1 }   // FastMath.swift
+        }
         if needsGrad(x) {
             record(out) {
-                let go = out.grad!, gx = x.gradBuffer()
-                for i in 0..<n { let y = py[i]; gx[i] += y > 0 ? go[i] : go[i] * (y + 1) }
+                let go = out.grad!, (gx, fresh) = x.gradBufferForWrite()
+                parallelChunks(n) { r in
+                    if fresh { for i in r { let y = py[i]; gx[i] = y > 0 ? go[i] : go[i] * (y + 1) } }
+                    else { for i in r { let y = py[i]; gx[i] += y > 0 ? go[i] : go[i] * (y + 1) } }
+                }
+            }
+        }
+        return out
+    }
+
+    /// a + ELU(u) in one pass: the PixelCNN's residual block. The same as add(a, elu(u)) without
+    /// the intermediate map. Backward: da += dout; du += dout * (1 if u > 0 else e^u), with e^u
+    /// recomputed rather than stored.
+    public func addELU(_ a: Tensor, _ u: Tensor) -> Tensor {
+        precondition(a.count == u.count, "addELU: \(a.shape) vs \(u.shape)")
+        let out = Tensor(uninitialized: a.shape)
+        let pa = a.data, pu = u.data, po = out.data, n = a.count
+        parallelChunks(n) { r in
+            for i in r { let v = pu[i]; po[i] = pa[i] + (v > 0 ? v : fastExp(v) - 1) }
+        }
+        if needsGrad(a, u) {
+            record(out) {
+                let go = out.grad!
+                if a.requiresGrad {
+                    let (ga, fresh) = a.gradBufferForWrite()
+                    parallelChunks(n) { r in
+                        if fresh { for i in r { ga[i] = go[i] } } else { for i in r { ga[i] += go[i] } }
+                    }
+                }
+                if u.requiresGrad {
+                    let (gu, fresh) = u.gradBufferForWrite()
+                    parallelChunks(n) { r in
+                        if fresh { for i in r { let v = pu[i]; gu[i] = v > 0 ? go[i] : go[i] * fastExp(v) } }
+                        else { for i in r { let v = pu[i]; gu[i] += v > 0 ? go[i] : go[i] * fastExp(v) } }
+                    }
+                }
             }
         }
         return out

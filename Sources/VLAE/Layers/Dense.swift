@@ -9,6 +9,7 @@ extension Tape {
         precondition(w.shape[0] == fin, "dense: input has \(fin) features, weight is \(w.shape)")
         var shape = x.shape; shape[shape.count - 1] = fout
         let out = Tensor(uninitialized: shape)
+        FLOPCounter.layer(outputs: n, fanIn: fin, fanOut: fout)
         denseForward(x.data, w.data, b?.data, out.data, n, fin, fout)
         if needsGrad(x, w) || (b.map { needsGrad($0) } ?? false) {
             record(out) {
@@ -19,15 +20,22 @@ extension Tape {
     }
 }
 
-/// y = x W (+ b): one sgemm, then the bias added row by row.
-@inline(__always)
+/// y = x W (+ b) (+ addend): the bias (and the addend's rows, `stride` floats apart) are written
+/// into y first and the product added to them (beta = 1), so y is written once. Big products run
+/// as one block of rows per thread.
 func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
-                  _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int) {
-    if let b {
-        for i in 0..<n { let row = y + i * fout; for j in 0..<fout { row[j] = b[j] } }
-        gemm(n, fout, fin, x, w, y, beta: 1)
-    } else {
-        gemm(n, fout, fin, x, w, y)
+                  _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int,
+                  addend: (UnsafePointer<Float>, stride: Int)? = nil) {
+    if b == nil && addend == nil { gemm(n, fout, fin, x, w, y); return }
+    FLOPCounter.gemm(n, fout, fin)
+    GEMMLog.note(n, fout, fin)
+    _ = blasSingleThreaded
+    parallelChunks(n, minPerChunk: max(64, 1_000_000 / max(1, fin * fout))) { rows in
+        initRows(y, rows, fout, b, addend)
+        if fin > 0 {
+            sgemmCall(rows.count, fout, fin, x + rows.lowerBound * fin, fin, false, w, fout, false,
+                      y + rows.lowerBound * fout, 1, 1)
+        }
     }
 }
 

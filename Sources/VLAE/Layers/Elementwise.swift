@@ -161,17 +161,26 @@ extension Tape {
         let c = a.cols, f = all.cols, r = a.rows
         precondition(all.rows == r && start + c <= f, "addColumnSlice: \(a.shape) vs \(all.shape) at \(start)")
         let out = Tensor(uninitialized: a.shape)
-        for i in 0..<r {
-            let pa = a.data + i * c, ps = all.data + i * f + start, po = out.data + i * c
-            for j in 0..<c { po[j] = pa[j] + ps[j] }
+        parallelChunks(r, minPerChunk: 256) { rows in
+            for i in rows {
+                let pa = a.data + i * c, ps = all.data + i * f + start, po = out.data + i * c
+                for j in 0..<c { po[j] = pa[j] + ps[j] }
+            }
         }
         if needsGrad(a, all) {
             record(out) {
                 let go = out.grad!
-                if a.requiresGrad { let ga = a.gradBuffer(); for i in 0..<(r * c) { ga[i] += go[i] } }
+                if a.requiresGrad {
+                    let (ga, fresh) = a.gradBufferForWrite()
+                    parallelChunks(r * c) { idx in
+                        if fresh { for i in idx { ga[i] = go[i] } } else { for i in idx { ga[i] += go[i] } }
+                    }
+                }
                 if all.requiresGrad {
                     let gs = all.gradBuffer()
-                    for i in 0..<r { for j in 0..<c { gs[i * f + start + j] += go[i * c + j] } }
+                    parallelChunks(r, minPerChunk: 256) { rows in
+                        for i in rows { for j in 0..<c { gs[i * f + start + j] += go[i * c + j] } }
+                    }
                 }
             }
         }

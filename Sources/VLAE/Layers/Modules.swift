@@ -53,6 +53,10 @@ public final class Conv: HasParameters {
         } else { self.b = nil }
     }
     public func callAsFunction(_ t: Tape, _ x: Tensor) -> Tensor { t.conv2d(x, w, b, geometry) }
+    /// conv(x) + all[..., start ..< start + cout] in one op (Tape.conv2d(_:_:_:_:plusColumnsOf:start:)).
+    public func callAsFunction(_ t: Tape, _ x: Tensor, plusColumnsOf all: Tensor, start: Int) -> Tensor {
+        t.conv2d(x, w, b, geometry, plusColumnsOf: all, start: start)
+    }
     public func namedParameters() -> [(String, Tensor)] {
         b.map { [("w", w), ("b", $0)] } ?? [("w", w)]
     }

@@ -54,13 +54,12 @@ public final class PixelCNNDecoder: Decoder {
     public func logits(_ t: Tape, x: Tensor, h: Tensor?) -> Tensor {
         let c = config.channels
         let condAll = cond.map { $0(t, h!) }          // [N,28,28,L*C]: every layer's W_l h
-        var pre = first(t, x)
-        if let condAll { pre = t.addColumnSlice(pre, condAll, start: 0) }
+        // each conv adds its layer's slice of condAll in the same pass (Conv2D.swift)
+        let pre = condAll.map { first(t, x, plusColumnsOf: $0, start: 0) } ?? first(t, x)
         var a = t.elu(pre)
         for (l, block) in blocks.enumerated() {
-            var u = block(t, a)
-            if let condAll { u = t.addColumnSlice(u, condAll, start: (l + 1) * c) }
-            a = t.add(a, t.elu(u))
+            let u = condAll.map { block(t, a, plusColumnsOf: $0, start: (l + 1) * c) } ?? block(t, a)
+            a = t.addELU(a, u)                        // a + ELU(u), one pass
         }
         return out(t, a)
     }

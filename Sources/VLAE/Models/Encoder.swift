@@ -54,9 +54,21 @@ public final class ConditioningNet: HasParameters {
     public func callAsFunction(_ t: Tape, _ z: Tensor) -> Tensor {
         let n = z.shape[0]
         var h = t.reshape(t.elu(fc(t, z)), [n, 7, 7, channels[0]])
-        h = t.elu(c1(t, t.upsampleNearest(h, factor: 2)))
-        h = t.elu(c2(t, t.upsampleNearest(h, factor: 2)))
+        h = t.elu(upsampleConv(t, c1, h))
+        h = t.elu(upsampleConv(t, c2, h))
         return h
+    }
+
+    /// Whether upsample + conv runs as one fused op (UpsampleConv.swift: the same function,
+    /// 2.25x fewer FLOPs) or as the two plain ops.
+    nonisolated(unsafe) public static var fuseUpsample = true
+
+    /// conv(upsample x2 (x)): one stage of the net.
+    public func upsampleConv(_ t: Tape, _ conv: Conv, _ x: Tensor) -> Tensor {
+        if ConditioningNet.fuseUpsample && conv.geometry == ConvGeometry(kernel: 3, stride: 1, pad: 1) {
+            return t.upsample2Conv3x3(x, conv.w, conv.b)
+        }
+        return conv(t, t.upsampleNearest(x, factor: 2))
     }
 
     public func namedParameters() -> [(String, Tensor)] {

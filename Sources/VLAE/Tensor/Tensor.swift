@@ -83,6 +83,17 @@ public final class Tensor {
         return g
     }
 
+    /// The gradient buffer for a backward step that writes every element: if nothing has been
+    /// accumulated yet it comes back uninitialised with `fresh` true (write instead of add),
+    /// which saves zeroing it first.
+    @inline(__always)
+    func gradBufferForWrite() -> (UnsafeMutablePointer<Float>, fresh: Bool) {
+        if let g = grad { return (g, false) }
+        let g = Tensor.allocate(count)
+        grad = g
+        return (g, true)
+    }
+
     public func zeroGrad() { if let g = grad { g.update(repeating: 0, count: count) } }
 
     public func fill(_ v: Float) { data.update(repeating: v, count: count) }
