@@ -10,6 +10,8 @@ public struct TrainedModel {
     public let run: TrainingRun
     public let origin: ModelCache.Origin
     public let test: EvaluationResult
+    /// The model cache's key for this model's recipe (identifies its weights).
+    public let key: String
     public var model: VAE { run.model }
     public var history: [EpochRecord] { run.history }
 
@@ -47,7 +49,8 @@ public func obtainModel(_ config: ModelConfig, _ training: TrainingConfig, data:
     let (run, origin) = try options.cache.model(config, training, data: data, retrain: options.retrain,
                                                 onStep: { bar.update($0); onStep($0) }, onEpoch: onEpoch)
     let test = run.model.evaluate(data.binarized(.staticSeeded(training.dataSeed)).test)
-    let t = TrainedModel(name: name, run: run, origin: origin, test: test)
+    let t = TrainedModel(name: name, run: run, origin: origin, test: test,
+                         key: ModelCache.key(config, training, fingerprint: data.fingerprint))
     bar.finish(String(format: "%@: %@; test ELBO %.2f nats (recon %.2f, KL %.2f nats = %.1f bits, %d/%d dims active)",
                       name, t.originText, test.elbo, test.reconstruction, test.kl, test.klBits,
                       test.activeUnits(), run.model.latentDim))

@@ -61,3 +61,15 @@ public func formatDuration(_ seconds: Double) -> String {
 
 /// A number for prose: fixed digits.
 public func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
+
+/// A value and how long it took to compute.
+public struct Timed<T: Codable>: Codable {
+    public var value: T
+    public var seconds: Double
+}
+
+public func timed<T: Codable>(_ body: () throws -> T) rethrows -> Timed<T> {
+    let start = Date()
+    let v = try body()
+    return Timed(value: v, seconds: Date().timeIntervalSince(start))
+}

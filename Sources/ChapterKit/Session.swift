@@ -75,7 +75,8 @@ extension ChapterSession {
     public func cachedModel(_ config: ModelConfig, _ training: TrainingConfig, on data: Dataset) -> TrainedModel? {
         guard let run = options.cache.cached(config, training, fingerprint: data.fingerprint) else { return nil }
         let test = run.model.evaluate(data.binarized(.staticSeeded(training.dataSeed)).test)
-        return TrainedModel(name: config.name + training.nameSuffix, run: run, origin: .cached, test: test)
+        return TrainedModel(name: config.name + training.nameSuffix, run: run, origin: .cached, test: test,
+                            key: ModelCache.key(config, training, fingerprint: data.fingerprint))
     }
 }
 
@@ -92,5 +93,22 @@ public enum ReceptiveFieldSweep {
         configs += layers.map { ModelConfig.pixelCNN(layers: $0) }
         configs.append(.pixelCNNFull)
         return configs.map { var c = $0; c.latentDim = latentDim; return c }
+    }
+}
+
+extension ChapterSession {
+    /// Compute a value once and keep it beside the model cache (output/models/memo/), keyed by
+    /// `name` and `key` (which should name the models' cache keys and every setting that matters).
+    /// Slow evaluations (importance-weighted bounds, decompressions scored by a classifier) use it,
+    /// so re-running a chapter whose models are cached takes seconds. --retrain recomputes.
+    public func memo<T: Codable>(_ name: String, key: [String], _ compute: () throws -> T) throws -> T {
+        let file = "\(options.output)/models/memo/\(name)-\(String(sha256Hex(key.joined(separator: "|")).prefix(12))).json"
+        if !options.retrain, let data = FileManager.default.contents(atPath: file),
+           let value = try? JSONDecoder().decode(T.self, from: data) {
+            return value
+        }
+        let value = try compute()
+        try writeAtomically(JSONEncoder().encode(value), to: file)
+        return value
     }
 }

@@ -84,16 +84,17 @@ struct Chapter5: ParsableCommand {
         let test = s.binary.test
         let picks = test.examples(perClass: 1)
         let originals = picks.map { test.image($0) }
-        var rng = RNG(seed: options.seed).fork(55)
-        let started = Date()
         // @cell decompress
-        let vlaeGrid = vlae.model.decompress(originals.flatMap { $0 }, count: picks.count, samples: 6, rng: &rng)
+        let vlaeGrid = try s.memo("decompress", key: [vlae.key, "\(options.seed)"]) { () -> Timed<[[[Float]]]> in
+            var rng = RNG(seed: options.seed).fork(55)
+            return timed { vlae.model.decompress(originals.flatMap { $0 }, count: picks.count, samples: 6, rng: &rng) }
+        }
         // @end
-        let gridSeconds = Date().timeIntervalSince(started)
+        var rng = RNG(seed: options.seed).fork(56)
         let factGrid = factorized.model.decompress(originals.flatMap { $0 }, count: picks.count, samples: 6, rng: &rng)
         r.code("decompress")
         let labels = picks.map { "\(test.labels[$0])" }
-        try r.figure(Figures.decompressionGrid(originals: originals, samples: vlaeGrid, rowLabels: labels),
+        try r.figure(Figures.decompressionGrid(originals: originals, samples: vlaeGrid.value, rowLabels: labels),
                      name: "decompress-vlae", caption: "VLAE: the digit's identity and shape are kept; the strokes are redrawn each time.")
         try r.figure(Figures.decompressionGrid(originals: originals, samples: factGrid, rowLabels: labels),
                      name: "decompress-factorized", caption: "Factorized decoder: every pixel is drawn independently given z, so samples are speckled around a blurry mean.")
@@ -106,19 +107,21 @@ struct Chapter5: ParsableCommand {
         agreement** is the fraction whose predicted class is the class of the original digit.
         """)
         // @cell measure
-        let train = s.binary.train
-        let classifier = DigitClassifier(seed: options.seed)
-        classifier.train(on: s.data.train, test: test, epochs: options.quick ? 2 : 6)
-        let scoredIdx = Array(0..<scoredCount)
-        let scoredImages = scoredIdx.flatMap { test.image($0) }
-        let scoredLabels = scoredIdx.map { test.labels[$0] }
-        var measures: [String: (probe: Double, agreement: Double)] = [:]
-        for m in [factorized, vlae] {
-            let trainMu = m.model.evaluate(train).mu
-            let probe = LinearProbe(features: trainMu, labels: train.labels, dim: m.model.latentDim)
-            let testAccuracy = probe.accuracy(m.test.mu, labels: test.labels)
-            let decoded = m.model.decompress(scoredImages, count: scoredCount, samples: 1, rng: &rng).flatMap { $0[0] }
-            measures[m.name] = (testAccuracy, classifier.accuracy(decoded, labels: scoredLabels))
+        let measures = try s.memo("measures", key: [factorized.key, vlae.key, "\(options.seed)", "\(scoredCount)", "\(options.quick)"]) { () -> Measures in
+            let train = s.binary.train
+            let classifier = DigitClassifier(seed: options.seed)
+            classifier.train(on: s.data.train, test: test, epochs: options.quick ? 2 : 6)
+            let scoredImages = (0..<scoredCount).flatMap { test.image($0) }
+            let scoredLabels = (0..<scoredCount).map { test.labels[$0] }
+            var rng = RNG(seed: options.seed).fork(57)
+            var out = Measures(classifierAccuracy: classifier.testAccuracy)
+            for m in [factorized, vlae] {
+                let probe = LinearProbe(features: m.model.evaluate(train).mu, labels: train.labels, dim: m.model.latentDim)
+                out.probe[m.name] = probe.accuracy(m.test.mu, labels: test.labels)
+                let decoded = m.model.decompress(scoredImages, count: scoredCount, samples: 1, rng: &rng).flatMap { $0[0] }
+                out.agreement[m.name] = classifier.accuracy(decoded, labels: scoredLabels)
+            }
+            return out
         }
         // @end
         r.code("measure")
@@ -132,19 +135,22 @@ struct Chapter5: ParsableCommand {
         """)
         var nll: [String: IWAEResult] = [:]
         for m in [factorized, vlae] {
-            let bar = ProgressBar("IWAE k=\(k) \(m.name)")
-            nll[m.name] = m.model.importanceWeightedNLL(test, k: k) { bar.update(done: $0, total: $1) }
-            bar.finish(String(format: "%@: IWAE NLL (k=%d) %.2f nats in %@", m.name, k, nll[m.name]!.mean, formatDuration(nll[m.name]!.seconds)))
+            nll[m.name] = try s.memo("iwae", key: [m.key, "\(k)"]) {
+                let bar = ProgressBar("IWAE k=\(k) \(m.name)")
+                let result = m.model.importanceWeightedNLL(test, k: k) { bar.update(done: $0, total: $1) }
+                bar.finish(String(format: "%@: IWAE NLL (k=%d) %.2f nats in %@", m.name, k, result.mean, formatDuration(result.seconds)))
+                return result
+            }
         }
 
         let rows: [[TableCell]] = [factorized, vlae].map { m in
-            let me = measures[m.name]!
-            return [.text(m.name), .num(m.test.klBits, 1), .num(-m.test.elbo), .num(nll[m.name]!.mean),
-                    .num(me.probe * 100, 1), .num(me.agreement * 100, 1)]
+            [.text(m.name), .num(m.test.klBits, 1), .num(-m.test.elbo), .num(nll[m.name]!.mean),
+             .num(measures.probe[m.name]! * 100, 1), .num(measures.agreement[m.name]! * 100, 1)]
         }
         r.table(header: ["model", "bits in z", "−ELBO (nats)", "NLL, IWAE k=\(k) (nats)", "linear probe (%)", "class agreement (%)"],
-                rows: rows, caption: "MNIST-5k test split. The classifier that scores decompressions reaches \(fmt(classifier.testAccuracy * 100, 1))% on the real test digits; class agreement is measured on \(scoredCount) test digits, one decompression each.")
-        let fm = measures[factorized.name]!, vm = measures[vlae.name]!
+                rows: rows, caption: "MNIST-5k test split. The classifier that scores decompressions reaches \(fmt(measures.classifierAccuracy * 100, 1))% on the real test digits; class agreement is measured on \(scoredCount) test digits, one decompression each.")
+        let fm = (probe: measures.probe[factorized.name]!, agreement: measures.agreement[factorized.name]!)
+        let vm = (probe: measures.probe[vlae.name]!, agreement: measures.agreement[vlae.name]!)
         r.prose("""
         With \(fmt(vlae.test.klBits / factorized.test.klBits * 100, 0))% of the factorized model's bits, the VLAE's code
         still tells the class to a linear probe \(fmt(vm.probe * 100, 1))% of the time (factorized: \(fmt(fm.probe * 100, 1))%),
@@ -165,21 +171,22 @@ struct Chapter5: ParsableCommand {
         r.section("How decompressions are sampled")
         // Time the naive sampler against the windowed one on a few codes, and check they agree.
         let few = 4
-        var r1 = RNG(seed: 3), r2 = RNG(seed: 3)
-        let z = Tensor.randomNormal([few, vlae.model.latentDim], std: 1, rng: &r1)
-        _ = Tensor.randomNormal([few, vlae.model.latentDim], std: 1, rng: &r2)
-        let t0 = Date()
-        let naive = vlae.model.sample(z: z, rng: &r1, method: .naive)
-        let naiveSeconds = Date().timeIntervalSince(t0)
-        let t1 = Date()
-        let windowed = vlae.model.sample(z: z, rng: &r2, method: .windowed)
-        let windowedSeconds = Date().timeIntervalSince(t1)
+        let speed = try s.memo("sampling-speed", key: [vlae.key, "\(few)"]) { () -> SamplingSpeed in
+            var r1 = RNG(seed: 3)
+            let z = Tensor.randomNormal([few, vlae.model.latentDim], std: 1, rng: &r1)
+            var r2 = r1
+            let naive = timed { vlae.model.sample(z: z, rng: &r1, method: .naive) }
+            let windowed = timed { vlae.model.sample(z: z, rng: &r2, method: .windowed) }
+            return SamplingSpeed(naiveSeconds: naive.seconds, windowedSeconds: windowed.seconds, identical: naive.value == windowed.value)
+        }
+        let (naiveSeconds, windowedSeconds) = (speed.naiveSeconds, speed.windowedSeconds)
+        let gridSeconds = vlaeGrid.seconds
         r.prose("""
         A PixelCNN samples one pixel at a time: 784 decoder passes per image. But the logit of pixel $i$ only
         depends on a window of 7 rows × 13 columns around it, so each pass runs the decoder on that window
         alone. For \(few) images the naive sampler (784 full passes) took \(fmt(naiveSeconds, 2)) s and the
         windowed one \(fmt(windowedSeconds, 2)) s, **\(fmt(naiveSeconds / windowedSeconds, 1))× faster**, and the two
-        gave \(naive == windowed ? "identical images" : "DIFFERENT images (a bug: please report it)") for the same seed. The
+        gave \(speed.identical ? "identical images" : "DIFFERENT images (a bug: please report it)") for the same seed. The
         decompression grid above (\(picks.count * 6) samples) took \(fmt(gridSeconds, 1)) s.
         """)
 
@@ -189,7 +196,7 @@ struct Chapter5: ParsableCommand {
                                "probe_accuracy": .number(vm.probe), "class_agreement": .number(vm.agreement),
                                "free_bits_nats_per_dim": .number(Double(freeBits)),
                                "sampling_speedup": .number(naiveSeconds / windowedSeconds),
-                               "classifier_test_accuracy": .number(classifier.testAccuracy)])
+                               "classifier_test_accuracy": .number(measures.classifierAccuracy)])
 
         r.section("Check your understanding")
         r.quiz("Why does the 6-layer 3×3 PixelCNN leave the digit's identity in z instead of modelling it itself?",
@@ -204,6 +211,16 @@ struct Chapter5: ParsableCommand {
 
         try s.finish()
     }
+}
+
+struct Measures: Codable {
+    var classifierAccuracy: Double
+    var probe: [String: Double] = [:]
+    var agreement: [String: Double] = [:]
+}
+
+struct SamplingSpeed: Codable {
+    var naiveSeconds: Double, windowedSeconds: Double, identical: Bool
 }
 
 Chapter5.main()

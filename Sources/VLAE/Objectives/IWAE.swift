@@ -11,7 +11,7 @@
 
 import Foundation
 
-public struct IWAEResult: Sendable {
+public struct IWAEResult: Codable, Sendable {
     /// -L_k per image, nats.
     public var nllPerImage: [Double]
     public var k: Int
