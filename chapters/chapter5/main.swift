@@ -95,7 +95,7 @@ struct Chapter5: ParsableCommand {
         r.code("decompress")
         let labels = picks.map { "\(test.labels[$0])" }
         try r.figure(Figures.decompressionGrid(originals: originals, samples: vlaeGrid.value, rowLabels: labels),
-                     name: "decompress-vlae", caption: "VLAE: the digit's identity and shape are kept; the strokes are redrawn each time.")
+                     name: "decompress-vlae", caption: "VLAE decompressions: the strokes are redrawn every time; whether the digit's identity survives is measured below (class agreement).")
         try r.figure(Figures.decompressionGrid(originals: originals, samples: factGrid, rowLabels: labels),
                      name: "decompress-factorized", caption: "Factorized decoder: every pixel is drawn independently given z, so samples are speckled around a blurry mean.")
 
