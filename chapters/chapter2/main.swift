@@ -24,7 +24,7 @@ struct Chapter2: ParsableCommand {
     func chapter() throws {
         // The controlled dataset of this chapter (see the prose), and MNIST for the last section.
         let textures = Rule90Textures()
-        let data = textures.dataset(train: options.quick ? 1000 : 2000)
+        let data = textures.dataset(train: 2000)
         let s = ChapterSession(chapter: 2, subtitle: "When the decoder can do it alone, z is ignored", options: options, data: data)
         let r = s.report
 
@@ -65,7 +65,7 @@ struct Chapter2: ParsableCommand {
         6-layer 3×3 PixelCNN decoder, trained on the plain ELBO: no annealing, no free bits.
         """)
         // @cell collapse
-        let epochs = options.epochs(default: 5, quick: 2, full: 15)
+        let epochs = options.epochs(default: 5, quick: 3, full: 15)
         let pixelCNN = ModelConfig(latentDim: options.latentDim, decoder: .pixelCNN(PixelCNNConfig(layers: 6, kernel: 3)))
         let plain = try s.train(pixelCNN, options.training(epochs: epochs))
         // @end
