@@ -242,4 +242,34 @@ struct PerfOpTests {
             t.conv2d(v[0], v[1], nil, g1)
         }
     }
+
+    /// dx of a same-size stride-1 convolution, computed as a convolution of dy with the mirrored
+    /// kernel, against the naive scatter loop; and finite differences through it.
+    @Test func mirroredInputGradient() {
+        for (g, cin, cout) in [(ConvGeometry.masked(.b, kernel: 3), 8, 6), (ConvGeometry.masked(.a, kernel: 7), 3, 5),
+                               (ConvGeometry(kernel: 3, stride: 1, pad: 1), 5, 4), (ConvGeometry.masked(.b, kernel: 5), 4, 7)] {
+            let (n, hw) = (3, 33)
+            let x = randomTensor([n, hw, hw, cin], seed: 120), w = randomTensor([g.taps.count * cin, cout], seed: 121, std: 0.3)
+            let dyT = randomTensor([n, hw, hw, cout], seed: 122)
+            x.requiresGrad = true; x.zeroGrad()
+            let t = Tape()
+            let y = t.conv2d(x, w, nil, g)
+            t.backward(from: t.sum(t.mul(y, dyT)))
+            var worst: Float = 0
+            var ref = [Float](repeating: 0, count: x.count)
+            for b in 0..<n { for oy in 0..<hw { for ox in 0..<hw { for (tp, tap) in g.taps.enumerated() {
+                let iy = oy - g.pad + tap.ky, ix = ox - g.pad + tap.kx
+                guard iy >= 0 && iy < hw && ix >= 0 && ix < hw else { continue }
+                for ci in 0..<cin { for co in 0..<cout {
+                    ref[((b * hw + iy) * hw + ix) * cin + ci] += dyT.data[((b * hw + oy) * hw + ox) * cout + co] * w.data[(tp * cin + ci) * cout + co]
+                } }
+            } } } }
+            let gx = x.gradValues!
+            for i in 0..<ref.count { worst = max(worst, abs(ref[i] - gx[i])) }
+            #expect(worst < 1e-4, "mirrored dx differs from the scatter loop by \(worst)")
+            checkGradients("conv dx, mirrored", inputs: [randomTensor([2, 6, 6, cin], seed: 123), w], samples: 16) { t, v in
+                t.conv2d(v[0], v[1], nil, g)
+            }
+        }
+    }
 }

@@ -124,9 +124,20 @@ extension Tape {
                 if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
                 if needX { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
                 let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
-                let gx = needX ? x.gradBuffer() : nil
+                // dx: for a same-size stride-1 convolution (every PixelCNN layer), dx is itself a
+                // convolution of dy with the mirrored kernel: gather dy under the mirrored taps
+                // and multiply by W rearranged to [taps*Cout, Cin]; dx rows are written once
+                // (no zeroed buffer, no scatter-add). Other geometries scatter dcols = dy W^T.
+                let kT = g.taps.count * cout
+                let mirrored = needX && g.stride == 1 && 2 * g.pad == g.kernel - 1 && !isSmallProduct(k: kT, n: cin)
+                    ? g.mirrored : nil
+                let wT = mirrored.map { _ in tapTransposedWeights(w.data, taps: g.taps.count, cin: cin, cout: cout) }
+                defer { wT.map { free($0) } }
+                let gx: (UnsafeMutablePointer<Float>, fresh: Bool)? =
+                    needX ? (mirrored != nil ? x.gradBufferForWrite() : (x.gradBuffer(), false)) : nil
                 let wSize = needW ? k * cout : 0, partialSize = wSize + (needB ? cout : 0)
-                let partials = convBlocks(n, ho * wo, k, partialSize: partialSize) { rowRange, cols, acc in
+                let blockK = mirrored != nil ? max(k, kT) : k   // the block buffer holds either gather
+                let partials = convBlocks(n, ho * wo, blockK, partialSize: partialSize) { rowRange, cols, acc in
                     let dyBlock = dy + rowRange.lowerBound * cout
                     if needB, let acc { addColumnSums(dyBlock, rowRange.count, cout, into: acc + wSize) }
                     if let (ga, f) = addendGrad { addRows(dy, rowRange, cout, into: ga, stride: f) }
@@ -135,7 +146,11 @@ extension Tape {
                         if small { addTransposedProductSmall(rowRange.count, cout, k, cols, dyBlock, acc) }
                         else { sgemmCall(k, cout, rowRange.count, cols, k, true, dyBlock, cout, false, acc, 1, 1) }
                     }
-                    if let gx {
+                    if let (gx, fresh) = gx, let mirrored, let wT {
+                        im2colRows(dy, ho, wo, cout, mirrored, h, wd, rowRange, cols)
+                        sgemmCall(rowRange.count, cin, kT, cols, kT, false, wT, cin, false,
+                                  gx + rowRange.lowerBound * cin, 1, fresh ? 0 : 1)
+                    } else if let (gx, _) = gx {
                         if small { productTransposedSmall(rowRange.count, cout, k, dyBlock, pw, cols, add: false) }
                         else { sgemmCall(rowRange.count, k, cout, dyBlock, cout, false, pw, cout, true, cols, 1, 0) }
                         col2imAddRows(cols, h, wd, cin, g, ho, wo, rowRange, gx)
@@ -148,6 +163,25 @@ extension Tape {
         }
         return out
     }
+}
+
+extension ConvGeometry {
+    /// The same taps turned by 180 degrees (ky, kx -> k-1-ky, k-1-kx), in the same order: the
+    /// geometry of the input gradient of a same-size stride-1 convolution.
+    var mirrored: ConvGeometry {
+        ConvGeometry(taps: taps.map { Tap(ky: kernel - 1 - $0.ky, kx: kernel - 1 - $0.kx) },
+                     kernel: kernel, stride: stride, pad: pad)
+    }
+}
+
+/// W [taps*Cin, Cout] rearranged to [taps*Cout, Cin]: wT[(t, co), ci] = W[(t, ci), co], each
+/// tap's block transposed (a malloc'ed buffer for the caller to free).
+func tapTransposedWeights(_ w: UnsafePointer<Float>, taps: Int, cin: Int, cout: Int) -> UnsafeMutablePointer<Float> {
+    let wT = Tensor.allocate(taps * cin * cout)
+    for t in 0..<taps { for ci in 0..<cin { for co in 0..<cout {
+        wT[(t * cout + co) * cin + ci] = w[(t * cin + ci) * cout + co]
+    } } }
+    return wT
 }
 
 /// The backward of a 1x1 convolution (a matrix product y = x W + b (+ a slice of `all`)), in
