@@ -173,4 +173,103 @@ struct PerfOpTests {
         #expect(g.allSatisfy { $0.isFinite })
         #expect(abs(g[2] - (-1)) < 1e-6 && abs(g[3] - 1) < 1e-6 && abs(g[4] - 0.5) < 1e-6)
     }
+
+    /// The direct loops for thin products (SmallProducts.swift) against sgemm, on the shapes they
+    /// are used for (K = 4 or 9 with N = 32, K = 32 with N = 1) and on odd ones (tails).
+    @Test func smallProductsMatchSgemm() {
+        for (m, n, k) in [(37, 32, 4), (50, 32, 9), (41, 1, 32), (9, 1, 37), (13, 5, 3), (7, 48, 16)] {
+            let a = randomTensor([m, k], seed: 100), b = randomTensor([k, n], seed: 101), d = randomTensor([m, n], seed: 102)
+            let bias = randomTensor([n], seed: 103), add = randomTensor([m, n + 3], seed: 104)
+            func worst(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) -> Float {
+                (0..<count).reduce(0) { max($0, abs(x[$1] - y[$1])) }
+            }
+            // c = bias + addend + a b
+            let ref = Tensor(zeros: [m, n]), c = Tensor(zeros: [m, n])
+            initRows(ref.data, 0..<m, n, bias.data, (UnsafePointer(add.data + 2), n + 3))
+            sgemmCall(m, n, k, a.data, k, false, b.data, n, false, ref.data, 1, 1)
+            productSmall(m, n, k, a.data, b.data, c.data, bias: bias.data, addend: add.data + 2, addendStride: n + 3)
+            #expect(worst(ref.data, c.data, m * n) < 1e-4, "productSmall \(m)x\(n)x\(k)")
+            addProductSmall(m, n, k, a.data, b.data, c.data)
+            sgemmCall(m, n, k, a.data, k, false, b.data, n, false, ref.data, 1, 1)
+            #expect(worst(ref.data, c.data, m * n) < 1e-4, "addProductSmall \(m)x\(n)x\(k)")
+            // acc += a^T d
+            let accRef = randomTensor([k, n], seed: 105), acc = accRef.clone()
+            sgemmCall(k, n, m, a.data, k, true, d.data, n, false, accRef.data, 1, 1)
+            addTransposedProductSmall(m, n, k, a.data, d.data, acc.data)
+            #expect(worst(accRef.data, acc.data, k * n) < 1e-4, "addTransposedProductSmall \(m)x\(n)x\(k)")
+            // c = d b^T, and += d b^T
+            let bt = randomTensor([k, n], seed: 106)
+            let cRef = randomTensor([m, k], seed: 107), c2 = cRef.clone(), c3 = Tensor(zeros: [m, k])
+            sgemmCall(m, k, n, d.data, n, false, bt.data, n, true, cRef.data, 1, 1)
+            productTransposedSmall(m, n, k, d.data, bt.data, c2.data, add: true)
+            #expect(worst(cRef.data, c2.data, m * k) < 1e-4, "productTransposedSmall add \(m)x\(n)x\(k)")
+            sgemmCall(m, k, n, d.data, n, false, bt.data, n, true, cRef.data, 0, 0) // zero cRef
+            sgemmCall(m, k, n, d.data, n, false, bt.data, n, true, cRef.data, 1, 0)
+            productTransposedSmall(m, n, k, d.data, bt.data, c3.data, add: false)
+            #expect(worst(cRef.data, c3.data, m * k) < 1e-4, "productTransposedSmall \(m)x\(n)x\(k)")
+        }
+    }
+
+    /// The first layer (one channel, 4 taps, 32 outputs: direct loops), a 32 -> 1 output layer
+    /// and a wide 1x1 layer with an addend (blocked backward over several blocks and threads):
+    /// values against the naive loop, gradients against finite differences.
+    @Test func thinConvolutions() {
+        let gA = ConvGeometry.masked(.a, kernel: 3), g1 = ConvGeometry(kernel: 1, pad: 0)
+        for (g, hw, cin, cout) in [(gA, 40, 1, 32), (g1, 40, 32, 1), (g1, 45, 8, 48), (ConvGeometry(kernel: 3, stride: 1, pad: 1), 30, 1, 32)] {
+            let x = randomTensor([4, hw, hw, cin], seed: 110)
+            let w = randomTensor([g.taps.count * cin, cout], seed: 111, std: 0.2), b = randomTensor([cout], seed: 112)
+            let all = randomTensor([4, hw, hw, cout + 5], seed: 113)
+            let y = Tape(recording: false).conv2d(x, w, b, g, plusColumnsOf: all, start: 3)
+            let ho = g.outSize(hw)
+            var worst: Float = 0
+            for n in 0..<4 { for oy in 0..<ho { for ox in 0..<ho { for co in 0..<cout {
+                let p = (n * ho + oy) * ho + ox
+                var acc = b.data[co] + all.data[p * (cout + 5) + 3 + co]
+                for (t, tap) in g.taps.enumerated() {
+                    let iy = oy - g.pad + tap.ky, ix = ox - g.pad + tap.kx
+                    guard iy >= 0 && iy < hw && ix >= 0 && ix < hw else { continue }
+                    for ci in 0..<cin { acc += x.data[((n * hw + iy) * hw + ix) * cin + ci] * w.data[(t * cin + ci) * cout + co] }
+                }
+                worst = max(worst, abs(acc - y.data[p * cout + co]))
+            } } } }
+            #expect(worst < 1e-4, "conv \(cin)->\(cout) differs from the naive loop by \(worst)")
+            checkGradients("thin conv \(cin)->\(cout)", inputs: [x, w, b, all], samples: 12) { t, v in
+                t.conv2d(v[0], v[1], v[2], g, plusColumnsOf: v[3], start: 3)
+            }
+        }
+        // small maps too (one block, one thread), without bias or addend
+        checkGradients("conv 1x1 6->1", inputs: [randomTensor([2, 3, 3, 6], seed: 114), randomTensor([6, 1], seed: 115)]) { t, v in
+            t.conv2d(v[0], v[1], nil, g1)
+        }
+    }
+
+    /// dx of a same-size stride-1 convolution, computed as a convolution of dy with the mirrored
+    /// kernel, against the naive scatter loop; and finite differences through it.
+    @Test func mirroredInputGradient() {
+        for (g, cin, cout) in [(ConvGeometry.masked(.b, kernel: 3), 8, 6), (ConvGeometry.masked(.a, kernel: 7), 3, 5),
+                               (ConvGeometry(kernel: 3, stride: 1, pad: 1), 5, 4), (ConvGeometry.masked(.b, kernel: 5), 4, 7)] {
+            let (n, hw) = (3, 33)
+            let x = randomTensor([n, hw, hw, cin], seed: 120), w = randomTensor([g.taps.count * cin, cout], seed: 121, std: 0.3)
+            let dyT = randomTensor([n, hw, hw, cout], seed: 122)
+            x.requiresGrad = true; x.zeroGrad()
+            let t = Tape()
+            let y = t.conv2d(x, w, nil, g)
+            t.backward(from: t.sum(t.mul(y, dyT)))
+            var worst: Float = 0
+            var ref = [Float](repeating: 0, count: x.count)
+            for b in 0..<n { for oy in 0..<hw { for ox in 0..<hw { for (tp, tap) in g.taps.enumerated() {
+                let iy = oy - g.pad + tap.ky, ix = ox - g.pad + tap.kx
+                guard iy >= 0 && iy < hw && ix >= 0 && ix < hw else { continue }
+                for ci in 0..<cin { for co in 0..<cout {
+                    ref[((b * hw + iy) * hw + ix) * cin + ci] += dyT.data[((b * hw + oy) * hw + ox) * cout + co] * w.data[(tp * cin + ci) * cout + co]
+                } }
+            } } } }
+            let gx = x.gradValues!
+            for i in 0..<ref.count { worst = max(worst, abs(ref[i] - gx[i])) }
+            #expect(worst < 1e-4, "mirrored dx differs from the scatter loop by \(worst)")
+            checkGradients("conv dx, mirrored", inputs: [randomTensor([2, 6, 6, cin], seed: 123), w], samples: 16) { t, v in
+                t.conv2d(v[0], v[1], nil, g)
+            }
+        }
+    }
 }

@@ -123,11 +123,19 @@ func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
 // MARK: per-layer shapes
 
 /// Best time of `reps` runs of `body`.
-func bestTime(reps: Int, _ body: () -> Void) -> Double {
+func bestTime(reps: Int, _ body: () -> Void) -> Double { bestTimes(reps: reps, body).wall }
+
+/// Best wall-clock and best process CPU time of `reps` runs of `body` (CPU time is the steadier
+/// figure when other programs share the cores).
+func bestTimes(reps: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
     body()
-    var best = Double.infinity
-    for _ in 0..<reps { let t0 = now(); body(); best = min(best, now() - t0) }
-    return best
+    var best = Double.infinity, bestCPU = Double.infinity
+    for _ in 0..<reps {
+        let t0 = now(), c0 = cpuNow()
+        body()
+        best = min(best, now() - t0); bestCPU = min(bestCPU, cpuNow() - c0)
+    }
+    return (best, bestCPU)
 }
 
 struct LayerCase { let name: String; let input: [Int]; let run: (Tape, Tensor) -> Tensor }
@@ -166,27 +174,29 @@ func gemmShapes(_ body: () -> Void) -> [(Int, Int, Int)] {
 }
 
 func layerTable(batch: Int) {
-    print("\nTable 2: pixelcnn convolutions, forward only, batch \(batch) (best of 10); sgemm = the same products")
+    print("\nTable 2: pixelcnn convolutions, forward only, batch \(batch) (best of 10; CPU ms = process CPU time, all threads); sgemm = the same products")
     print("through the same gemm() (same threads), on their own: what the gathering and the bias cost around BLAS")
-    print(pad("layer", 34) + lpad("sgemm M x K x N", 24) + lpad("ms", 8) + lpad("GFLOP/s", 9) + lpad("sgemm ms", 10) + lpad("sgemm GFLOP/s", 15))
+    print(pad("layer", 34) + lpad("sgemm M x K x N", 24) + lpad("ms", 8) + lpad("GFLOP/s", 9) + lpad("sgemm ms", 10) + lpad("sgemm GFLOP/s", 15)
+          + lpad("CPU ms", 8) + lpad("sgemm CPU ms", 14))
     var rng = RNG(seed: 5)
     for c in pixelCNNLayers(batch: batch) {
         let x = Tensor.randomNormal(c.input, std: 1, rng: &rng)
         let tape = Tape(recording: false)
         let shapes = gemmShapes { _ = c.run(tape, x) }
         let flop = shapes.reduce(0.0) { $0 + 2 * Double($1.0) * Double($1.1) * Double($1.2) }
-        let t = bestTime(reps: 10) { _ = c.run(tape, x) }
+        let (t, tc) = bestTimes(reps: 10) { _ = c.run(tape, x) }
         // the same matrix products on their own
         let bufs = shapes.map { s in (Tensor.randomNormal([s.0, s.2], std: 1, rng: &rng),
                                        Tensor.randomNormal([s.2, s.1], std: 1, rng: &rng),
                                        Tensor(uninitialized: [s.0, s.1])) }
-        let tg = bestTime(reps: 10) {
+        let (tg, tgc) = bestTimes(reps: 10) {
             for (s, b) in zip(shapes, bufs) { gemm(s.0, s.1, s.2, b.0.data, b.1.data, b.2.data) }
         }
         let shapeText = shapes.count == 1 ? "\(shapes[0].0) x \(shapes[0].2) x \(shapes[0].1)"
                                           : "\(shapes.count)x \(shapes[0].0) x \(shapes[0].2) x \(shapes[0].1)"
         print(pad(c.name, 34) + lpad(shapeText, 24) + lpad(f1(t * 1000), 8) + lpad(f1(flop / t / 1e9), 9)
-              + lpad(f1(tg * 1000), 10) + lpad(f1(flop / tg / 1e9), 15))
+              + lpad(f1(tg * 1000), 10) + lpad(f1(flop / tg / 1e9), 15)
+              + lpad(f1(tc * 1000), 8) + lpad(f1(tgc * 1000), 14))
     }
 }
 

@@ -76,6 +76,7 @@ extension Tape {
         let out = Tensor(uninitialized: [n, ho, wo, cout])
         if countReference { FLOPCounter.layer(outputs: rows, fanIn: g.kernel * g.kernel * cin, fanOut: cout) }
 
+        let small = isSmallProduct(k: k, n: cout)
         let addendPtr = addend.map { (UnsafePointer($0.all.data + $0.start), stride: $0.all.cols) }
         if let addend {
             precondition(addend.all.rows == rows && addend.start + cout <= addend.all.cols,
@@ -90,8 +91,14 @@ extension Tape {
             let px = UnsafePointer(x.data), pw = UnsafePointer(w.data), po = out.data, pb = b.map { UnsafePointer($0.data) }
             convBlocks(n, ho * wo, k) { rowRange, cols in
                 im2colRows(px, h, wd, cin, g, ho, wo, rowRange, cols)
-                initRows(po, rowRange, cout, pb, addendPtr)
-                sgemmCall(rowRange.count, cout, k, cols, k, false, pw, cout, false, po + rowRange.lowerBound * cout, 1, 1)
+                if small {   // a first layer's 4 or 9 taps: direct loops (SmallProducts.swift)
+                    let r0 = rowRange.lowerBound
+                    productSmall(rowRange.count, cout, k, cols, pw, po + r0 * cout, bias: pb,
+                                 addend: addendPtr.map { $0.0 + r0 * $0.stride }, addendStride: addendPtr?.stride ?? 0)
+                } else {
+                    initRows(po, rowRange, cout, pb, addendPtr)
+                    sgemmCall(rowRange.count, cout, k, cols, k, false, pw, cout, false, po + rowRange.lowerBound * cout, 1, 1)
+                }
             }
         }
 
@@ -106,13 +113,7 @@ extension Tape {
                     a.all.requiresGrad ? (a.all.gradBuffer() + a.start, a.all.cols) : nil
                 }
                 if g.isPointwise {
-                    if needB { addColumnSums(dy, rows, cout, into: b!.gradBuffer()) }
-                    if let (ga, f) = addendGrad { addRows(dy, 0..<rows, cout, into: ga, stride: f) }
-                    if w.requiresGrad { gemm(k, cout, rows, x.data, transA: true, dy, w.gradBuffer(), beta: 1) }
-                    if x.requiresGrad {
-                        let (gx, fresh) = x.gradBufferForWrite()
-                        gemm(rows, k, cout, dy, w.data, transB: true, gx, beta: fresh ? 0 : 1)
-                    }
+                    pointwiseBackward(x, w, b, dy, n, ho * wo, k, cout, addendGrad: addendGrad)
                     return
                 }
                 // block by block, while the block of dy is in cache: db and the addend's gradient
@@ -123,18 +124,35 @@ extension Tape {
                 if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
                 if needX { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
                 let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
-                let gx = needX ? x.gradBuffer() : nil
+                // dx: for a same-size stride-1 convolution (every PixelCNN layer), dx is itself a
+                // convolution of dy with the mirrored kernel: gather dy under the mirrored taps
+                // and multiply by W rearranged to [taps*Cout, Cin]; dx rows are written once
+                // (no zeroed buffer, no scatter-add). Other geometries scatter dcols = dy W^T.
+                let kT = g.taps.count * cout
+                let mirrored = needX && g.stride == 1 && 2 * g.pad == g.kernel - 1 && !isSmallProduct(k: kT, n: cin)
+                    ? g.mirrored : nil
+                let wT = mirrored.map { _ in tapTransposedWeights(w.data, taps: g.taps.count, cin: cin, cout: cout) }
+                defer { wT.map { free($0) } }
+                let gx: (UnsafeMutablePointer<Float>, fresh: Bool)? =
+                    needX ? (mirrored != nil ? x.gradBufferForWrite() : (x.gradBuffer(), false)) : nil
                 let wSize = needW ? k * cout : 0, partialSize = wSize + (needB ? cout : 0)
-                let partials = convBlocks(n, ho * wo, k, partialSize: partialSize) { rowRange, cols, acc in
+                let blockK = mirrored != nil ? max(k, kT) : k   // the block buffer holds either gather
+                let partials = convBlocks(n, ho * wo, blockK, partialSize: partialSize) { rowRange, cols, acc in
                     let dyBlock = dy + rowRange.lowerBound * cout
                     if needB, let acc { addColumnSums(dyBlock, rowRange.count, cout, into: acc + wSize) }
                     if let (ga, f) = addendGrad { addRows(dy, rowRange, cout, into: ga, stride: f) }
                     if needW, let acc {
                         im2colRows(px, h, wd, cin, g, ho, wo, rowRange, cols)
-                        sgemmCall(k, cout, rowRange.count, cols, k, true, dyBlock, cout, false, acc, 1, 1)
+                        if small { addTransposedProductSmall(rowRange.count, cout, k, cols, dyBlock, acc) }
+                        else { sgemmCall(k, cout, rowRange.count, cols, k, true, dyBlock, cout, false, acc, 1, 1) }
                     }
-                    if let gx {
-                        sgemmCall(rowRange.count, k, cout, dyBlock, cout, false, pw, cout, true, cols, 1, 0)
+                    if let (gx, fresh) = gx, let mirrored, let wT {
+                        im2colRows(dy, ho, wo, cout, mirrored, h, wd, rowRange, cols)
+                        sgemmCall(rowRange.count, cin, kT, cols, kT, false, wT, cin, false,
+                                  gx + rowRange.lowerBound * cin, 1, fresh ? 0 : 1)
+                    } else if let (gx, _) = gx {
+                        if small { productTransposedSmall(rowRange.count, cout, k, dyBlock, pw, cols, add: false) }
+                        else { sgemmCall(rowRange.count, k, cout, dyBlock, cout, false, pw, cout, true, cols, 1, 0) }
                         col2imAddRows(cols, h, wd, cin, g, ho, wo, rowRange, gx)
                     }
                 }
@@ -146,6 +164,63 @@ extension Tape {
         return out
     }
 }
+
+extension ConvGeometry {
+    /// The same taps turned by 180 degrees (ky, kx -> k-1-ky, k-1-kx), in the same order: the
+    /// geometry of the input gradient of a same-size stride-1 convolution.
+    var mirrored: ConvGeometry {
+        ConvGeometry(taps: taps.map { Tap(ky: kernel - 1 - $0.ky, kx: kernel - 1 - $0.kx) },
+                     kernel: kernel, stride: stride, pad: pad)
+    }
+}
+
+/// W [taps*Cin, Cout] rearranged to [taps*Cout, Cin]: wT[(t, co), ci] = W[(t, ci), co], each
+/// tap's block transposed (a malloc'ed buffer for the caller to free).
+func tapTransposedWeights(_ w: UnsafePointer<Float>, taps: Int, cin: Int, cout: Int) -> UnsafeMutablePointer<Float> {
+    let wT = Tensor.allocate(taps * cin * cout)
+    for t in 0..<taps { for ci in 0..<cin { for co in 0..<cout {
+        wT[(t * cout + co) * cin + ci] = w[(t * cin + ci) * cout + co]
+    } } }
+    return wT
+}
+
+/// The backward of a 1x1 convolution (a matrix product y = x W + b (+ a slice of `all`)), in
+/// blocks of rows while each block of dy is in cache: db and the addend's gradient (dy itself),
+/// dW += x^T dy into per-thread buffers [dW | db] added in thread order, and dx = dy W^T.
+/// One pass over dy instead of four (db, addend, dW and dx each read all of it).
+func pointwiseBackward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ dy: UnsafePointer<Float>,
+                       _ n: Int, _ pixels: Int, _ k: Int, _ cout: Int,
+                       addendGrad: (UnsafeMutablePointer<Float>, Int)?) {
+    let needW = w.requiresGrad, needB = b?.requiresGrad ?? false
+    let rows = n * pixels
+    if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
+    if x.requiresGrad { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
+    let small = isSmallProduct(k: k, n: cout)
+    let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
+    let gx = x.requiresGrad ? x.gradBufferForWrite() : nil
+    let wSize = needW ? k * cout : 0, partialSize = wSize + (needB ? cout : 0)
+    // block rows so that the larger of the x and dy blocks is about pointwiseBlockFloats
+    let partials = convBlocks(n, pixels, max(1, max(k, cout) * convBlockFloats / pointwiseBlockFloats),
+                              partialSize: partialSize) { r, _, acc in
+        let dyBlock = dy + r.lowerBound * cout, xBlock = px + r.lowerBound * k
+        if needB, let acc { addColumnSums(dyBlock, r.count, cout, into: acc + wSize) }
+        if let (ga, f) = addendGrad { addRows(dy, r, cout, into: ga, stride: f) }
+        if needW, let acc {
+            if small { addTransposedProductSmall(r.count, cout, k, xBlock, dyBlock, acc) }
+            else { sgemmCall(k, cout, r.count, xBlock, k, true, dyBlock, cout, false, acc, 1, 1) }
+        }
+        if let (g, fresh) = gx {
+            if small { productTransposedSmall(r.count, cout, k, dyBlock, pw, g + r.lowerBound * k, add: !fresh) }
+            else { sgemmCall(r.count, k, cout, dyBlock, cout, false, pw, cout, true, g + r.lowerBound * k, 1, fresh ? 0 : 1) }
+        }
+    }
+    if needW { let gw = w.gradBuffer(); for p in partials { for i in 0..<wSize { gw[i] += p[i] } } }
+    if needB { let gb = b!.gradBuffer(); for p in partials { for j in 0..<cout { gb[j] += p[wSize + j] } } }
+    partials.forEach { free($0) }
+}
+
+/// Block size (floats) of the larger of x and dy in pointwiseBackward.
+let pointwiseBlockFloats = 1 << 16
 
 /// Blocks of rows for the gathered matrix: about 16K floats (64 KB) each, at least 16 rows.
 /// Measured on the pixelcnn step: 16K beat 4K, 8K, 32K ... 256K floats by 5-30%.

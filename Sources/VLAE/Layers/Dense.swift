@@ -26,18 +26,32 @@ extension Tape {
 func denseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                   _ y: UnsafeMutablePointer<Float>, _ n: Int, _ fin: Int, _ fout: Int,
                   addend: (UnsafePointer<Float>, stride: Int)? = nil) {
-    if b == nil && addend == nil { gemm(n, fout, fin, x, w, y); return }
+    let small = isSmallProduct(k: fin, n: fout)
+    if b == nil && addend == nil && !small { gemm(n, fout, fin, x, w, y); return }
     FLOPCounter.gemm(n, fout, fin)
     GEMMLog.note(n, fout, fin)
     _ = blasSingleThreaded
+    // Each thread's rows go in blocks of about denseBlockFloats outputs: the bias written into a
+    // block is still in cache when the product adds to it (writing all of a 38 MB conditioning
+    // map first and then multiplying into it cost half as much again as the product).
+    let blockRows = max(16, denseBlockFloats / max(fout, 1))
     parallelChunks(n, minPerChunk: max(64, 1_000_000 / max(1, fin * fout))) { rows in
-        initRows(y, rows, fout, b, addend)
-        if fin > 0 {
-            sgemmCall(rows.count, fout, fin, x + rows.lowerBound * fin, fin, false, w, fout, false,
-                      y + rows.lowerBound * fout, 1, 1)
+        var r0 = rows.lowerBound
+        while r0 < rows.upperBound {
+            let r1 = min(rows.upperBound, r0 + blockRows)
+            initRows(y, r0..<r1, fout, b, addend)
+            if fin > 0 && small {   // a 32 -> 1 output layer: dot products (SmallProducts.swift)
+                addProductSmall(r1 - r0, fout, fin, x + r0 * fin, w, y + r0 * fout)
+            } else if fin > 0 {
+                sgemmCall(r1 - r0, fout, fin, x + r0 * fin, fin, false, w, fout, false, y + r0 * fout, 1, 1)
+            }
+            r0 = r1
         }
     }
 }
+
+/// Output floats per block in denseForward.
+let denseBlockFloats = 1 << 15
 
 /// Accumulate dx, dW, db from dy.
 func denseBackward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ dy: UnsafePointer<Float>,

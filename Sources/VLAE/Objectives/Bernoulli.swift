@@ -13,17 +13,23 @@ extension Tape {
         let n = logits.shape[0], d = logits.count / n
         let out = Tensor(uninitialized: [n])
         let pl = logits.data, px = x.data
-        for b in 0..<n {
-            var s: Float = 0
-            for i in (b * d)..<((b + 1) * d) { s += px[i] * pl[i] - stableSoftplus(pl[i]) }
-            out.data[b] = s
+        let po = out.data
+        // examples split over threads; each example's sum runs in the same order as on one thread
+        parallelChunks(n, minPerChunk: max(1, 8192 / max(d, 1))) { examples in
+            for b in examples {
+                var s: Float = 0
+                for i in (b * d)..<((b + 1) * d) { s += px[i] * pl[i] - stableSoftplus(pl[i]) }
+                po[b] = s
+            }
         }
         if needsGrad(logits) {
             record(out) {
                 let go = out.grad!, gl = logits.gradBuffer()
-                for b in 0..<n {
-                    let g = go[b]
-                    for i in (b * d)..<((b + 1) * d) { gl[i] += g * (px[i] - stableSigmoid(pl[i])) }
+                parallelChunks(n, minPerChunk: max(1, 8192 / max(d, 1))) { examples in
+                    for b in examples {
+                        let g = go[b]
+                        for i in (b * d)..<((b + 1) * d) { gl[i] += g * (px[i] - stableSigmoid(pl[i])) }
+                    }
                 }
             }
         }

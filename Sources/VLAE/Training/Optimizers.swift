@@ -42,11 +42,15 @@ public final class Optimizer {
             case .adam:
                 let stepSize = learningRate * c2.squareRoot() / c1
                 let epsHat = eps * c2.squareRoot()
-                for i in 0..<p.count {
-                    let gi = g[i]
-                    mk[i] = beta1 * mk[i] + (1 - beta1) * gi
-                    vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi
-                    w[i] -= stepSize * mk[i] / (vk[i].squareRoot() + epsHat)
+                // elementwise, so splitting over threads changes nothing in the result
+                let (b1, b2) = (beta1, beta2)
+                parallelChunks(p.count, minPerChunk: 32768) { r in
+                    for i in r {
+                        let gi = g[i]
+                        mk[i] = b1 * mk[i] + (1 - b1) * gi
+                        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
+                        w[i] -= stepSize * mk[i] / (vk[i].squareRoot() + epsHat)
+                    }
                 }
             case .adamax:
                 let stepSize = learningRate / c1
