@@ -33,12 +33,19 @@ public enum Figures {
                        colorLabel: "KL (nats)")
     }
 
-    /// Final test KL per dimension, sorted, one bar group per model, with the 0.1-nat line in mind.
-    public static func klPerDimension(_ models: [TrainedModel], title: String = "KL per latent dimension (test), sorted") -> BarChart {
+    /// Final test KL per dimension, sorted largest first: bars for one model, one line per model
+    /// when several are compared (grouped bars of 32 dimensions x 7 models would be unreadable).
+    public static func klPerDimension(_ models: [TrainedModel], title: String = "KL per latent dimension (test), sorted") -> Chart {
         let d = models.map { $0.model.latentDim }.max() ?? 0
-        return BarChart(title: title, xLabel: "latent dimensions, largest KL first", yLabel: "KL (nats)",
-                        categories: (0..<d).map { "\($0 + 1)" },
-                        series: models.map { m in BarSeries(name: m.name, values: m.test.klPerDim.sorted(by: >)) })
+        if models.count == 1, let m = models.first {
+            return BarChart(title: title, xLabel: "latent dimensions, largest KL first", yLabel: "KL (nats)",
+                            categories: (0..<d).map { "\($0 + 1)" },
+                            series: [BarSeries(name: m.name, values: m.test.klPerDim.sorted(by: >))])
+        }
+        var series = models.map { m in Series(name: m.name, values: m.test.klPerDim.sorted(by: >)) }
+        series.append(Series(name: "0.1 nats (active threshold)", points: [(1, 0.1), (Double(d), 0.1)], color: Color(hex: 0x888888), dashed: true))
+        return LineChart(title: title, xLabel: "latent dimensions, largest KL first", yLabel: "KL (nats)",
+                         series: series, markers: true)
     }
 
     /// Rows of images: `rows[r]` = [original, sample 1, ...].
