@@ -33,7 +33,10 @@ public final class ChapterSession {
         self.data = data ?? options.loadData()
         report = Report(chapter: chapter, title: Book.title(chapter), subtitle: subtitle,
                         outputRoot: options.output, dataset: self.data.name, seed: options.seed)
-        report.lastChapter = Book.chapters.last?.number
+        let numbers = Book.chapters.map { $0.number }
+        report.lastChapter = numbers.last
+        report.previousChapter = numbers.last { $0 < chapter }
+        report.nextChapter = numbers.first { $0 > chapter }
         live = LiveUpdates(chapter: chapter, title: Book.title(chapter), options: options)
         print("Chapter \(chapter) · \(Book.title(chapter)) · dataset \(self.data.name): \(self.data.train.count) train / "
               + "\(self.data.validation.count) validation / \(self.data.test.count) test images, binarization \(options.binarizationName)")

@@ -23,6 +23,10 @@ public final class Report {
     public var command: String
     /// The last chapter number, to hide the "next" link on it; nil: always shown.
     public var lastChapter: Int?
+    /// The chapters the previous/next links point to (default: chapter - 1 and chapter + 1);
+    /// a book whose chapters are not numbered consecutively sets them.
+    public var previousChapter: Int?
+    public var nextChapter: Int?
     /// The book's title, shown in the top bar.
     public var bookTitle = "Variational Lossy Autoencoder"
 
@@ -213,9 +217,11 @@ public final class Report {
     public func html(finished: Date = Date()) -> String {
         let duration = finished.timeIntervalSince(started)
         var nav = "<a href=\"../index.html\">← \(HTML.escape(bookTitle))</a><span>"
-        if chapter > 1 { nav += "<a href=\"../chapter\(chapter - 1)/index.html\">‹ Chapter \(chapter - 1)</a>" }
-        if lastChapter.map({ chapter < $0 }) ?? true {
-            nav += (chapter > 1 ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(chapter + 1)/index.html\">Chapter \(chapter + 1) ›</a>"
+        let previous = previousChapter ?? (chapter > 1 ? chapter - 1 : nil)
+        let next = nextChapter ?? ((lastChapter.map { chapter < $0 } ?? true) ? chapter + 1 : nil)
+        if let p = previous { nav += "<a href=\"../chapter\(p)/index.html\">‹ Chapter \(p)</a>" }
+        if let n = next {
+            nav += (previous != nil ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(n)/index.html\">Chapter \(n) ›</a>"
         }
         nav += "</span>"
         let sub = subtitle.isEmpty ? "" : "<p class=\"subtitle\">\(Markdown.inlineHTML(subtitle))</p>"
