@@ -37,7 +37,7 @@ struct Chapter4: ParsableCommand {
         The more the decoder can see, the less $z$ needs to say.
 
         This chapter tests the claim by sweeping the decoder's reach. From a factorized decoder (it sees
-        nothing but $z$) through PixelCNNs of 1 to 6 masked 3×3 layers (each layer lets a pixel see one more
+        nothing but $z$) through PixelCNNs of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers (each layer lets a pixel see one more
         row above and one more column either side) to a 12-layer PixelCNN with a 7×7 first layer, which
         sees almost every earlier pixel. Every model has the same encoder, the same \(options.latentDim)-dimensional
         code and the same training (no free bits, no annealing).
@@ -50,7 +50,7 @@ struct Chapter4: ParsableCommand {
             models.append(try s.train(config, training))
         }
         // @end
-        r.code("sweep", caption: "Seven models, one loop; finished models come from the cache (output/models).")
+        r.code("sweep", caption: "\(models.count) models, one loop; finished models come from the cache (output/models).")
 
         func reach(_ m: TrainedModel) -> String {
             switch m.model.config.decoder {
