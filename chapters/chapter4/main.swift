@@ -90,8 +90,7 @@ struct Chapter4: ParsableCommand {
         The factorized model puts \(fmt(models[0].test.klBits, 1)) bits into $z$; the widest decoder,
         \(models.last!.name), only \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
         \(models.last!.model.latentDim) dimensions still active. The best bound belongs to \(best.name)
-        (−ELBO \(fmt(-best.test.elbo)) nats): moving information from $z$ into the decoder did not cost
-        density, it improved it.
+        (−ELBO \(fmt(-best.test.elbo)) nats)\(best.name != models[0].name ? ": moving information from $z$ into the decoder did not cost density, it improved it" : "").
         """)
 
         if iwaeK > 0 {
