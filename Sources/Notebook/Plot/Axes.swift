@@ -202,3 +202,29 @@ struct Frame {
         }
     }
 }
+
+/// A chart drawn inside a `Frame` (title, legend, axes) with an x and a y scale: the bar, line and
+/// scatter charts. They share how the plot area is laid out and how drawing starts.
+protocol FramedChart {
+    var frame: Frame { get }
+    func scales() -> (Scale, Scale)
+}
+
+extension FramedChart {
+    /// The plot area and scales at the given size, measured without drawing.
+    func measuredAxes(width: Double, height: Double) -> Axes {
+        let (c, done) = Canvas.measuring()
+        defer { done() }
+        let (x, y) = scales()
+        return frame.layout(c, width: width, height: height, x: x, y: y)
+    }
+
+    /// Lay out the frame on `c` and draw what goes behind the data; returns the frame and axes.
+    func beginDrawing(on c: Canvas, width: Double, height: Double) -> (Frame, Axes) {
+        let f = frame
+        let (x, y) = scales()
+        let a = f.layout(c, width: width, height: height, x: x, y: y)
+        f.drawBack(c, a, width: width, height: height)
+        return (f, a)
+    }
+}

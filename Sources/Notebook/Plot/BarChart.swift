@@ -17,7 +17,7 @@ public struct BarSeries {
 ///              series: [BarSeries(name: "bits in z", values: [30, 4]),
 ///                       BarSeries(name: "bits paid by decoder", values: [70, 80])],
 ///              stacked: true)
-public struct BarChart: Chart {
+public struct BarChart: Chart, FramedChart {
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -63,17 +63,11 @@ public struct BarChart: Chart {
 
     /// The plot area and scales this chart uses at the given size.
     public func layout(width: Double = 640, height: Double = 400) -> Axes {
-        let (c, done) = Canvas.measuring()
-        defer { done() }
-        let (x, y) = scales()
-        return frame.layout(c, width: width, height: height, x: x, y: y)
+        measuredAxes(width: width, height: height)
     }
 
     public func draw(on c: Canvas, width: Double, height: Double) {
-        let f = frame
-        let (xs, ys) = scales()
-        let a = f.layout(c, width: width, height: height, x: xs, y: ys)
-        f.drawBack(c, a, width: width, height: height)
+        let (f, a) = beginDrawing(on: c, width: width, height: height)
         let band = a.x.pixelsPerUnit
         let groupWidth = band * 0.72
         let zero = a.y.map(0)

