@@ -99,12 +99,14 @@ public final class TrainingRun {
 
                 let b = Double(batch.count)
                 sumLoss += loss * b
-                sumRecon += r.reconstruction.reduce(0) { $0 + Double($1) }
-                sumKL += r.kl.reduce(0) { $0 + Double($1) }
+                let batchRecon = r.reconstruction.reduce(0) { $0 + Double($1) }
+                let batchKL = r.kl.reduce(0) { $0 + Double($1) }
+                sumRecon += batchRecon
+                sumKL += batchKL
                 seen += batch.count
                 imagesThisRun += batch.count
-                stepKL.append(r.kl.reduce(0) { $0 + Double($1) } / b)
-                stepRecon.append(r.reconstruction.reduce(0) { $0 + Double($1) } / b)
+                stepKL.append(batchKL / b)
+                stepRecon.append(batchRecon / b)
                 let elapsed = Date().timeIntervalSince(runStart)
                 let speed = Double(imagesThisRun) / max(elapsed, 1e-9)
                 let remainingImages = Double((config.epochs - epoch) * trainCount - seen)
