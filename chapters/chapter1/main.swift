@@ -64,9 +64,8 @@ struct Chapter1: ParsableCommand {
         This is the code that ran:
         """)
         // @cell train
-        let config = ModelConfig(latentDim: options.latentDim, decoder: .factorized)
-        let training = options.training(epochs: options.standardEpochs)
-        let vae = try s.train(config, training)
+        let recipe = BookModels.factorized(options)
+        let vae = try s.train(recipe)
         // @end
         r.code("train")
         s.record(vae)

@@ -17,7 +17,7 @@ struct Chapter5: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, help: "Free-bits floor per latent dimension for the VLAE model, nats.")
-    var freeBits: Float = 0.25
+    var freeBits: Float = BookModels.vlaeFreeBits
 
     @Option(name: .long, help: "Importance samples per test image for the NLL bound (the paper: 4096).")
     var iwaeK: Int?
@@ -52,11 +52,8 @@ struct Chapter5: ParsableCommand {
         whole digit. It is trained with free bits ($\\lambda$ = \(fmt(Double(freeBits), 2)) nats per dimension).
         """)
         // @cell models
-        let epochs = options.standardEpochs
-        let factorized = try s.train(ModelConfig(latentDim: options.latentDim, decoder: .factorized),
-                                     options.training(epochs: epochs))
-        let vlae = try s.train(ModelConfig(latentDim: options.latentDim, decoder: .pixelCNN(vlaeDecoder)),
-                               options.training(epochs: epochs, freeBits: freeBits))
+        let factorized = try s.train(BookModels.factorized(options))
+        let vlae = try s.train(BookModels.vlae(options, freeBits: freeBits))
         // @end
         r.code("models")
 

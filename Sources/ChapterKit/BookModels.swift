@@ -1,0 +1,50 @@
+// The book's named models, defined once: every chapter that trains or reads "the VLAE" or
+// "the factorized VAE" asks for it here, so chapters share one cached model and one recipe.
+// Changing a recipe here (e.g. the VLAE's decoder or free-bits floor) changes it for every chapter.
+
+import VLAE
+
+public struct ModelRecipe {
+    public let config: ModelConfig
+    public let training: TrainingConfig
+    /// A sentence-sized description for prose, computed from the recipe.
+    public let summary: String
+    public var name: String { config.name + training.nameSuffix }
+}
+
+public enum BookModels {
+    /// Free-bits floor of the VLAE, nats per latent dimension (chapter 5's default).
+    public static let vlaeFreeBits: Float = 0.25
+
+    /// Chapter 1's VAE: the factorized decoder.
+    public static func factorized(_ o: CommonOptions) -> ModelRecipe {
+        ModelRecipe(config: ModelConfig(latentDim: o.latentDim, decoder: .factorized),
+                    training: o.training(epochs: o.standardEpochs),
+                    summary: "the factorized decoder (every pixel independent given z)")
+    }
+
+    /// Chapter 5's VLAE: a local PixelCNN decoder. `freeBits` overrides the default floor.
+    public static func vlae(_ o: CommonOptions, freeBits: Float? = nil) -> ModelRecipe {
+        let decoder = PixelCNNConfig(layers: 6, kernel: 3)
+        let fb = freeBits ?? vlaeFreeBits
+        return ModelRecipe(config: ModelConfig(latentDim: o.latentDim, decoder: .pixelCNN(decoder)),
+                           training: o.training(epochs: o.standardEpochs, freeBits: fb),
+                           summary: "a \(decoder.layers)-layer \(decoder.kernel)×\(decoder.kernel) PixelCNN decoder"
+                               + (fb > 0 ? " trained with free bits (λ = \(fb) nats per dimension)" : ""))
+    }
+
+    /// The unconditional PixelCNN ("PixelCNN alone": no latent code).
+    public static func pixelCNNAlone(_ o: CommonOptions) -> ModelRecipe {
+        var c = ModelConfig.pixelCNNUnconditional
+        c.latentDim = o.latentDim
+        return ModelRecipe(config: c, training: o.training(epochs: o.standardEpochs),
+                           summary: "the same PixelCNN with no latent code")
+    }
+}
+
+extension ChapterSession {
+    /// Train (or fetch from the cache) one of the book's named models.
+    public func train(_ recipe: ModelRecipe) throws -> TrainedModel {
+        try train(recipe.config, recipe.training)
+    }
+}
