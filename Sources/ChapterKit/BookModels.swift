@@ -2,6 +2,7 @@
 // "the factorized VAE" asks for it here, so chapters share one cached model and one recipe.
 // Changing a recipe here (e.g. the VLAE's decoder or free-bits floor) changes it for every chapter.
 
+import Notebook
 import VLAE
 
 public struct ModelRecipe {
@@ -46,5 +47,13 @@ extension ChapterSession {
     /// Train (or fetch from the cache) one of the book's named models.
     public func train(_ recipe: ModelRecipe) throws -> TrainedModel {
         try train(recipe.config, recipe.training)
+    }
+}
+
+extension Report {
+    /// A cell of the model module's own code (`// @cell name` ... `// @end` in Sources/VLAE/`file`),
+    /// labelled with its file, e.g. `moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift")`.
+    public func moduleCode(_ name: String, in file: String, caption: String? = nil) {
+        code(name, file: ModuleSource.path(file), caption: caption ?? "`Sources/VLAE/\(file)` · \(name)")
     }
 }
