@@ -57,3 +57,15 @@ extension Report {
         code(name, file: ModuleSource.path(file), caption: caption ?? "`Sources/VLAE/\(file)` · \(name)")
     }
 }
+
+extension ModelRecipe {
+    /// The same model and training with another KL weight beta and run length (the beta-VAE
+    /// sweep of chapter 3). beta = 1 keeps the recipe's cache key apart from `epochs`.
+    public func with(beta: Float, epochs: Int, freeBits: Float? = nil) -> ModelRecipe {
+        var t = training
+        t.beta = beta
+        t.epochs = epochs
+        if let freeBits { t.freeBits = freeBits }
+        return ModelRecipe(config: config, training: t, summary: summary + (beta == 1 ? "" : ", β = \(t.betaText)"))
+    }
+}

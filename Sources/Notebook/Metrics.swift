@@ -32,6 +32,9 @@ public struct Metrics {
     public var dataset: String
     public var seed: UInt64
     public var models: [String: [String: MetricValue]] = [:]
+    /// Further top-level keys beside "models" (chapter 3: clean_bits, baselines, beta_sweep):
+    /// any JSON value (numbers, strings, arrays and objects of them).
+    public var extra: [String: Any] = [:]
 
     public init(chapter: Int, dataset: String, seed: UInt64) {
         self.chapter = chapter; self.dataset = dataset; self.seed = seed
@@ -50,8 +53,10 @@ public struct Metrics {
 
     /// The JSON object.
     public var jsonObject: [String: Any] {
-        ["chapter": chapter, "dataset": dataset, "seed": seed,
-         "models": models.mapValues { $0.mapValues(\.json) }]
+        var o: [String: Any] = ["chapter": chapter, "dataset": dataset, "seed": seed,
+                                "models": models.mapValues { $0.mapValues(\.json) }]
+        for (k, v) in extra where o[k] == nil { o[k] = v }
+        return o
     }
 
     /// Pretty-printed JSON with sorted keys (stable diffs between runs).
