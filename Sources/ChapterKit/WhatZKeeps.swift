@@ -49,13 +49,16 @@ public struct WhatZKeeps: Codable, Sendable {
 }
 
 /// The digit classifier that scores decompressions: trained once per process for a dataset and
-/// seed (DigitClassifier, `epochs` over the training digits), never tuned to a model.
+/// seed (DigitClassifier, `epochs` over the training digits), never tuned to a model. Its run
+/// length was chosen by accuracy on the validation split of real digits only (6 epochs reached
+/// 92.6% there and 93.6% on the test digits, under the 95% the book asks of its scorer; 25
+/// epochs reach 96.4% on validation; 40 epochs and wider or deeper variants did no better).
 public enum BookClassifier {
     nonisolated(unsafe) private static var trained: [String: DigitClassifier] = [:]
     private static let lock = NSLock()
 
     /// Epochs the classifier trains (fewer with --quick).
-    public static func epochs(_ o: CommonOptions) -> Int { o.quick ? 2 : 6 }
+    public static func epochs(_ o: CommonOptions) -> Int { o.quick ? 8 : 25 }
 
     public static func classifier(_ s: ChapterSession) -> DigitClassifier {
         let key = "\(s.data.fingerprint)|\(s.options.seed)|\(epochs(s.options))|\(s.options.dataSeed)"
@@ -79,7 +82,7 @@ extension ChapterSession {
         let test = binary.test
         let n = min(scored ?? defaultScoredDigits, test.count)
         let key = [m.key, "seed \(options.seed)", "samples \(samples)", "scored \(n)",
-                   "classifier epochs \(BookClassifier.epochs(options))", "data seed \(options.dataSeed)", "v1"]
+                   "classifier epochs \(BookClassifier.epochs(options))", "data seed \(options.dataSeed)", "v2"]
         return try memo("what-z-keeps", key: key) {
             let start = Date()
             let model = m.model
