@@ -108,13 +108,13 @@ struct Chapter0: ParsableCommand {
             8: "How close do we get to the paper's numbers?",
             9: "What did the book measure, and where did these ideas go next?",
         ]
-        r.table(header: ["chapter", "title", "the question", "run"],
+        r.table(header: ["chapter", "title", "the question"],
                 rows: Book.chapters.map { c in
                     let written = FileManager.default.fileExists(atPath: "\(options.output)/chapter\(c.number)/index.html") || c.number == 0
                     return [.text("\(c.number)"), .text(written ? "[\(c.title)](../chapter\(c.number)/index.html)" : c.title),
-                            .text(questions[c.number] ?? ""), .text("`swift run chapter\(c.number)`")]
+                            .text(questions[c.number] ?? "")]
                 },
-                caption: "Chapters whose report exists in this output folder are linked; the book index (`output/index.html`) shows every chapter's status.")
+                caption: "Chapter N runs with `swift run chapterN`, the whole book with `swift run book`. Chapters whose report exists in this output folder are linked; the book index (`output/index.html`) shows every chapter's status.")
 
         r.section("Check your understanding")
         let names = [weak.name, strong.name]

@@ -27,6 +27,9 @@ public struct BarChart: Chart, FramedChart {
     /// Prints each bar's value (stacked: the total) above it.
     public var showValues: Bool
     public var valueDigits: Int
+    /// The value axis reaches at least this high: charts meant to be compared (e.g. the frames of a
+    /// slider) set the same value so their bars share one scale.
+    public var yMax: Double?
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", categories: [String],
                 series: [BarSeries], stacked: Bool = false, showValues: Bool = false, valueDigits: Int = 1) {
@@ -58,6 +61,7 @@ public struct BarChart: Chart, FramedChart {
             }
         }
         if showValues { hi += (hi - lo) * 0.08 }
+        if let yMax { hi = max(hi, yMax) }
         return (Scale.categorical(categories), Scale.linear(lo, hi, includeZero: true))
     }
 
