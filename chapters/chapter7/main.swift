@@ -63,7 +63,7 @@ struct Chapter7: ParsableCommand {
             try fieldGrid.writePNG(to: "\(r.directory)/stop\(i)-sees.png")
             try strip.writePNG(to: "\(r.directory)/stop\(i)-decompressions.png")
             var bars = BarChart(title: "KL per dimension, largest first", xLabel: "latent dimension", yLabel: "KL (nats)",
-                                categories: (1...w.klPerDim.count).map { "\($0)" },
+                                categories: (1...w.klPerDim.count).map { $0 == 1 || $0 % 4 == 0 ? "\($0)" : "" },
                                 series: [BarSeries(name: m.name, values: w.klPerDim.sorted(by: >))])
             bars.yMax = klMax
             try bars.render(to: "\(r.directory)/stop\(i)-kl", width: barWidth, height: barHeight)
@@ -85,13 +85,14 @@ struct Chapter7: ParsableCommand {
                                       width: sizes.strip.width, height: sizes.strip.height, pixelated: true),
                           SliderPanel("KL of each latent dimension, one scale for every decoder",
                                       width: barWidth, height: barHeight)],
-                 numbers: ["earlier pixels seen", "bits in z", "−ELBO (nats)", "class kept, z ~ q", "class kept, z = μ", "active dims"],
+                 numbers: ["earlier pixels seen", "bits in z", "−ELBO (nats)", "class kept, z sampled", "class kept, z at mean", "active dims"],
                  start: first, note: whatToWatch(models, kept, seen: seen))
 
         r.prose("""
         Each number is measured on the test split by this run (or by chapter 4's, read from the same memo):
         **bits in z** is the KL term, **−ELBO** the bound on the negative log-likelihood, **class kept** the
-        share of \(kept[0].scored) test digits whose decompression the book's digit classifier (\(fmt(kept[0].classifierAccuracy * 100, 1))% on
+        share of \(kept[0].scored) test digits whose decompression (with $z$ sampled from $q(z \\mid x)$, or $z$ at
+        its mean $\\mu(x)$) the book's digit classifier (\(fmt(kept[0].classifierAccuracy * 100, 1))% on
         real test digits) labels with the original's class, and **active dims** the code dimensions carrying
         more than 0.1 nats. The pixels seen are the decoder's true receptive field, counted from its masks
         (the PixelCNN's blind spot included), not estimated.
