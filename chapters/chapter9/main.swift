@@ -40,14 +40,15 @@ struct Chapter9: ParsableCommand {
         let missing = chapters.filter { !$0.ran }
         var rows: [[TableCell]] = []
         func num(_ v: Double?, _ digits: Int) -> TableCell { v.map { .num($0, digits) } ?? .text("–") }
+        let datasets = Set(ran.compactMap(\.dataset))
         for c in chapters {
+            let chapter = "\(c.number) · " + (c.ran ? "[\(c.title)](../chapter\(c.number)/index.html)" : c.title)
             guard c.ran else {
-                rows.append([.text("\(c.number)"), .text(c.title), .text("*not run yet:* `swift run chapter\(c.number)`"), "", "", "", "", ""])
+                rows.append([.text(chapter), .text("*not run yet*"), "", "", "", "", ""])
                 continue
             }
-            let link = "[\(c.title)](../chapter\(c.number)/index.html)"
             if c.models.isEmpty {
-                rows.append([.text("\(c.number)"), .text(link), .text(c.keyNumber ?? "(no models)"), "", "", "", "", ""])
+                rows.append([.text(chapter), .text(c.keyNumber ?? "(no models)"), "", "", "", "", ""])
             }
             for name in c.models.keys.sorted() {
                 let elbo = c.number(name, "test_elbo_nats").map { -$0 }
@@ -56,15 +57,16 @@ struct Chapter9: ParsableCommand {
                 let active = c.number(name, "active_units").map { a in
                     "\(Int(a))" + (c.number(name, "latent_dims").map { " / \(Int($0))" } ?? "")
                 } ?? "–"
-                rows.append([.text("\(c.number)"), .text(link), .text("`\(name)`" + (c.dataset.map { $0.isEmpty ? "" : " · \($0)" } ?? "")),
+                let data = datasets.count > 1 ? (c.dataset.map { $0.isEmpty ? "" : " · \($0)" } ?? "") : ""
+                rows.append([.text(chapter), .text("`\(name)`" + data),
                              num(c.number(name, "kl_bits"), 1), num(elbo, 2), nll.map { .text(fmt($0, 2) + k) } ?? "–",
                              .text(active), num(c.number(name, "class_agreement").map { $0 * 100 }, 1)])
             }
         }
-        r.table(header: ["ch.", "chapter", "model · dataset", "bits in z", "−ELBO (nats)", "NLL, IWAE (nats)", "active dims", "class agreement (%)"],
+        r.table(header: ["chapter", "model", "bits in z", "−ELBO (nats)", "NLL, IWAE (nats)", "active dims", "class agreement (%)"],
                 rows: rows,
-                caption: "Every model every chapter recorded, test split, from the chapters' metrics.json in `\(options.output)`. "
-                    + (missing.isEmpty ? "All chapters have run." : "Chapters \(missing.map { "\($0.number)" }.joined(separator: ", ")) have not run yet in this output folder; run them (or `swift run book`) and then this chapter again."))
+                caption: "Every model every chapter recorded, test split\(datasets.count == 1 ? " of \(datasets.first!)" : ""), from the chapters' metrics.json in `\(options.output)`. "
+                    + (missing.isEmpty ? "All chapters have run." : "Chapters \(missing.map { "\($0.number)" }.joined(separator: ", ")) have not run yet in this output folder: run them (`swift run chapterN`, or `swift run book` for all) and then this chapter again."))
 
         // Statements computed from the table: the MNIST models, pooled over chapters (the same recipe
         // in two chapters is one cached model, so duplicates by name are dropped).
@@ -85,13 +87,13 @@ struct Chapter9: ParsableCommand {
             let best = points.min { $0.negELBO < $1.negELBO }!
             let mostBits = points.max { $0.bits < $1.bits }!
             let fewestBits = points.min { $0.bits < $1.bits }!
-            // Pairs ordered one way by density and the other by code size.
-            var opposite = 0, pairs = 0
+            // Pairs of models ordered the paradox's way: the better bound (lower −ELBO) with the smaller code.
+            var paradoxWay = 0, pairs = 0
             for i in points.indices { for j in points.indices where j > i {
                 let a = points[i], b = points[j]
                 guard a.negELBO != b.negELBO, a.bits != b.bits else { continue }
                 pairs += 1
-                if (a.negELBO < b.negELBO) == (a.bits < b.bits) { } else { opposite += 1 }
+                if (a.negELBO < b.negELBO) == (a.bits < b.bits) { paradoxWay += 1 }
             } }
             try r.figure(ScatterChart(title: "Every \(s.data.name) model of the book: code size against density",
                                       xLabel: "bits in z", yLabel: "−ELBO (nats, lower is better)",
@@ -103,8 +105,8 @@ struct Chapter9: ParsableCommand {
             Over the \(points.count) distinct models trained on \(s.data.name), the best bound belongs to `\(best.name)`
             (chapter \(best.chapter), −ELBO \(fmt(best.negELBO)) nats, \(fmt(best.bits, 1)) bits in $z$); the biggest code to
             `\(mostBits.name)` (\(fmt(mostBits.bits, 1)) bits) and the smallest to `\(fewestBits.name)` (\(fmt(fewestBits.bits, 1)) bits).
-            Of the \(pairs) pairs of models, \(opposite) are ordered the paradox's way (the better density model has
-            the smaller code) and \(pairs - opposite) the other way\(2 * opposite > pairs ? ": across the book, better models mostly say less in $z$" : ": across the book the paradox's ordering is not the majority, so the trend of chapter 4 does not carry over to every pair (different objectives, free bits and priors sit in one pool)").
+            Of the \(pairs) pairs of models, \(paradoxWay) are ordered the paradox's way (the better density model has
+            the smaller code) and \(pairs - paradoxWay) the other way\(2 * paradoxWay > pairs ? ": across the book, better models mostly say less in $z$" : ": across the book the paradox's ordering is not the majority, so the trend of chapter 4 does not carry over to every pair (different objectives, free bits and priors sit in one pool)").
             """)
             r.section("Check your understanding")
             // Four choices: the three models named above and others, alphabetically.
