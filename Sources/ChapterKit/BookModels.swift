@@ -20,17 +20,31 @@ public struct VLAEVariant: Hashable, Sendable {
     public var latentDim: Int
     /// Free-bits floor, nats per latent dimension (0: off).
     public var freeBits: Float
+    /// Training epochs by default (nil: the book's standard run length); --quick, --full and --epochs still apply.
+    public var epochs: Int?
+    /// Dynamic binarization (also on with --dynamic).
+    public var dynamic: Bool
 
-    public init(layers: Int = 6, channels: Int = 32, latentDim: Int = 32, freeBits: Float = 0) {
+    public init(layers: Int = 6, channels: Int = 32, latentDim: Int = 32, freeBits: Float = 0, epochs: Int? = nil, dynamic: Bool = false) {
         self.layers = layers; self.channels = channels; self.latentDim = latentDim; self.freeBits = freeBits
+        self.epochs = epochs; self.dynamic = dynamic
     }
 
     public var decoder: PixelCNNConfig { PixelCNNConfig(layers: layers, channels: channels, kernel: 3) }
     /// The free nats: D x lambda.
     public var freeNats: Float { Float(latentDim) * freeBits }
-    /// A short label for tables: "L6 · 32 ch · D 32 · λ 0.50".
+    /// A short label for tables, kept on one line: "L6 D32 λ0.25" (+ channels, epochs, dynamic when not the default).
     public var label: String {
-        "L\(layers) · \(channels) ch · D \(latentDim) · λ \(String(format: "%.2f", freeBits))"
+        var parts = ["L\(layers)", "D\(latentDim)", "λ" + String(format: "%.2f", freeBits)]
+        if channels != 32 { parts.insert("\(channels)ch", at: 1) }
+        if let epochs { parts.append("\(epochs)ep") }
+        if dynamic { parts.append("dyn") }
+        return parts.joined(separator: "\u{00A0}")
+    }
+
+    /// Epochs this variant trains under the given flags.
+    public func trainingEpochs(_ o: CommonOptions) -> Int {
+        epochs.map { o.epochs(default: $0, quick: 3, full: max(40, $0)) } ?? o.standardEpochs
     }
 }
 
@@ -41,7 +55,7 @@ public enum BookModels {
     /// Free-bits floor of the default VLAE, nats per latent dimension.
     public static var vlaeFreeBits: Float { vlaeDefault.freeBits }
 
-    /// The VLAE configurations chapter 5's search compares (all at the standard run length).
+    /// The VLAE configurations chapter 5's search compares.
     public static let vlaeSearch: [VLAEVariant] = [
         VLAEVariant(layers: 6, latentDim: 32, freeBits: 0),
         VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.25),
@@ -68,8 +82,10 @@ public enum BookModels {
     /// A VLAE of the given configuration at the standard run length.
     public static func vlae(_ o: CommonOptions, _ v: VLAEVariant) -> ModelRecipe {
         let d = v.decoder
+        var training = o.training(epochs: v.trainingEpochs(o), freeBits: v.freeBits)
+        if v.dynamic { training.dynamicBinarization = true }
         return ModelRecipe(config: ModelConfig(latentDim: v.latentDim, decoder: .pixelCNN(d)),
-                           training: o.training(epochs: o.standardEpochs, freeBits: v.freeBits),
+                           training: training,
                            summary: "a \(d.layers)-layer \(d.kernel)×\(d.kernel) PixelCNN decoder"
                                + (d.channels != 32 ? " of \(d.channels) channels" : "")
                                + " and a \(v.latentDim)-dimensional code"
