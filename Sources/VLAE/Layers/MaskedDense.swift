@@ -93,10 +93,10 @@ extension Tape {
         precondition(x.cols == fin, "maskedDense: input has \(x.cols) features, layer expects \(fin)")
         let out = Tensor(uninitialized: [n, fout])
         let w = layer.w, b = layer.b
+        FLOPCounter.layer(outputs: n, fanIn: fin, fanOut: fout)   // a framework multiplies the full masked matrix
         // forward: bias first, then each group's product added to its columns
         for r in 0..<n { (out.data + r * fout).update(from: b.data, count: fout) }
         for g in layer.groups where g.prefix > 0 {
-            FLOPCounter.gemm(n, g.width, g.prefix)
             //            y[:, c0..<c1]      += x[:, 0..<p]   W_g
             stridedGemm(n, g.width, g.prefix, x.data, fin, false, w.data + g.offset, g.width, false,
                         out.data + g.c0, fout, beta: 1)
@@ -131,6 +131,7 @@ func stridedGemm(_ m: Int, _ n: Int, _ k: Int,
                  _ b: UnsafePointer<Float>, _ ldb: Int, _ transB: Bool,
                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, beta: Float) {
     if m == 0 || n == 0 || k == 0 { return }
+    FLOPCounter.gemm(m, n, k)
     _ = blasSingleThreaded
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
