@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
         .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
         .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
+        .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),
         .executableTarget(name: "serve",
                           dependencies: ["PlotServer",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],

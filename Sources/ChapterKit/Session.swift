@@ -6,13 +6,14 @@ import Notebook
 import VLAE
 
 /// The chapters written so far, for the index and previous/next links. (Still to come:
-/// 3 bits-back coding, 6 an autoregressive-flow prior, 7 experiments.)
+/// 3 bits-back coding, 7 showcase, 8 experiments, 9 connections.)
 public enum Book {
     public static let chapters: [(number: Int, title: String)] = [
         (1, "The VAE, a refresher"),
         (2, "Posterior collapse"),
         (4, "Information preference"),
         (5, "The lossy code"),
+        (6, "The autoregressive-flow prior"),
     ]
     public static func title(_ n: Int) -> String { chapters.first { $0.number == n }?.title ?? "Chapter \(n)" }
 }
