@@ -63,6 +63,7 @@ let package = Package(
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
         .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
         .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
+        .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),
         .executableTarget(name: "chapter7", dependencies: ["ChapterKit"], path: "chapters/chapter7"),
         .executableTarget(name: "chapter9", dependencies: ["ChapterKit"], path: "chapters/chapter9"),
         .executableTarget(name: "book",

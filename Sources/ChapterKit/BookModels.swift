@@ -92,6 +92,44 @@ public enum BookModels {
                                + (v.freeBits > 0 ? ", trained with free bits (λ = \(v.freeBits) nats per dimension)" : ""))
     }
 
+    /// The flow of chapter 6's AF prior and IAF posterior (the paper's: MADE steps with two
+    /// hidden layers; the same for both sides so they cost the same).
+    public static let flow = FlowConfig(steps: 2, hidden: [256, 256])
+
+    /// A recipe with only its prior and posterior changed (its training and everything else kept).
+    public static func with(_ base: ModelRecipe, prior: PriorConfig = .gaussian, posterior: PosteriorConfig = .gaussian,
+                            flow: FlowConfig) -> ModelRecipe {
+        var c = base.config
+        c.prior = prior; c.posterior = posterior
+        let what: String
+        switch (prior, posterior) {
+        case (.autoregressiveFlow, _): what = "an autoregressive-flow prior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
+        case (_, .inverseAutoregressiveFlow): what = "an inverse-autoregressive-flow posterior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
+        default: what = "a Gaussian prior and posterior"
+        }
+        return ModelRecipe(config: c, training: base.training, summary: base.summary + ", with " + what)
+    }
+
+    /// The VLAE with an AF prior (chapter 6): `vlae(o)` with only the prior changed.
+    public static func vlaeAF(_ o: CommonOptions, flow: FlowConfig = BookModels.flow) -> ModelRecipe {
+        with(vlae(o), prior: .autoregressiveFlow(flow), flow: flow)
+    }
+
+    /// The VLAE with an IAF posterior (chapter 6): `vlae(o)` with only the posterior changed.
+    public static func vlaeIAF(_ o: CommonOptions, flow: FlowConfig = BookModels.flow) -> ModelRecipe {
+        with(vlae(o), posterior: .inverseAutoregressiveFlow(flow), flow: flow)
+    }
+
+    /// The factorized VAE with an AF prior.
+    public static func factorizedAF(_ o: CommonOptions, flow: FlowConfig = BookModels.flow) -> ModelRecipe {
+        with(factorized(o), prior: .autoregressiveFlow(flow), flow: flow)
+    }
+
+    /// The factorized VAE with an IAF posterior.
+    public static func factorizedIAF(_ o: CommonOptions, flow: FlowConfig = BookModels.flow) -> ModelRecipe {
+        with(factorized(o), posterior: .inverseAutoregressiveFlow(flow), flow: flow)
+    }
+
     /// The unconditional PixelCNN ("PixelCNN alone": no latent code).
     public static func pixelCNNAlone(_ o: CommonOptions) -> ModelRecipe {
         var c = ModelConfig.pixelCNNUnconditional

@@ -93,6 +93,8 @@ public struct BarChart: Chart, FramedChart {
             } else {
                 let w = groupWidth / Double(max(1, series.count))
                 for s in series.indices {
+                    // a missing value (NaN, or past the end of the series) draws no bar and no label
+                    guard ci < series[s].values.count, series[s].values[ci].isFinite else { continue }
                     let v = value(s, ci)
                     let x0 = cx - groupWidth / 2 + Double(s) * w
                     let y1 = a.y.map(v)
