@@ -139,8 +139,8 @@ public final class BBANSCoder {
                 let k = try q[j].pop(from: &m)
                 ks.append(k)
                 len.bitsBack += Double(q[j].precision) - log2(Double(q[j].frequency(k)))
+                len.bitsBackFloat -= log2(q[j].probability(k, buckets: buckets))
             }
-            _ = buckets
         }
         let logits = encoderLogits(t, x: x, h: conditioning(t, ks))
         for i in (0..<784).reversed() {                        // 2. x with p(x|z), last pixel first
@@ -203,6 +203,21 @@ public final class BBANSCoder {
         let bytes = m.serialized(header: [UInt64(images.count), BBANSCoder.checksum(images)])
         return BBANSEncoding(bytes: bytes, count: images.count, cleanBits: clean, finalBits: m.bits,
                              lengths: lengths, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Decode only the last `count` digits of a message written by `encode` (the stack gives the
+    /// last digit coded back first), in their original order. No leftover or checksum check is
+    /// possible on a partial decode: the caller compares the digits with the originals.
+    public func decodeLast(_ count: Int, from bytes: [UInt8], progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Float]] {
+        var (m, header) = try ANSMessage.deserialize(bytes)
+        guard header.count == 2, header[0] <= 1_000_000 else { throw CodingError.malformed("unexpected header") }
+        let n = min(count, Int(header[0]))
+        var images: [[Float]] = []
+        for i in 0..<n {
+            images.append(try decodeDigit(from: &m))
+            progress(i + 1, n)
+        }
+        return images.reversed()
     }
 
     /// Decode a message written by `encode` with the same model and settings: the images in

@@ -100,6 +100,7 @@ public struct PosteriorCDF {
     public init(mu: Double, sigma: Double, buckets: LatentBuckets) {
         let k = buckets.count
         precision = buckets.precision
+        self.mu = mu; self.sigma = sigma
         let mass = Double((1 << precision) - k)     // what is shared out beyond the floor of 1 each
         var c = [UInt32](repeating: 0, count: k + 1)
         var f: UInt32 = 0
@@ -118,6 +119,15 @@ public struct PosteriorCDF {
     }
 
     public var count: Int { table.count - 1 }
+
+    public let mu: Double, sigma: Double
+
+    /// q's mass in bucket k in double precision, before quantisation (for the code-length accounting).
+    public func probability(_ k: Int, buckets: LatentBuckets) -> Double {
+        let hi = k + 1 >= buckets.count ? 1 : standardNormalCDF((buckets.edges[k + 1] - mu) / sigma)
+        let lo = k == 0 ? 0 : standardNormalCDF((buckets.edges[k] - mu) / sigma)
+        return max(hi - lo, Double.leastNonzeroMagnitude)
+    }
 
     /// Frequency of bucket k out of 2^precision.
     public func frequency(_ k: Int) -> UInt32 { table[k + 1] - table[k] }
