@@ -116,6 +116,10 @@ struct CodingTests {
             let enc = try coder.encode(images)
             let dec = try coder.decode(enc.bytes)
             #expect(dec == images, "\(config.name): decoded images differ")
+            // a partial decode gives back the last digits coded, in order
+            #expect(try coder.decodeLast(1, from: enc.bytes) == [images.last!], "\(config.name): decodeLast")
+            // the integer bits back are the float ones up to the CDF's quantisation
+            for l in enc.lengths { #expect(abs(l.bitsBack - l.bitsBackFloat) < 0.05 * Double(max(config.latentDim, 1)) + 1e-9) }
             // the message grew by the ideal code length of the path, up to the coder's rounding
             let ideal = enc.lengths.reduce(0) { $0 + $1.net } / Double(images.count)
             #expect(abs(enc.bitsPerDigit - ideal) < 0.01 * ideal + 64 / Double(images.count), "\(config.name): \(enc.bitsPerDigit) vs \(ideal)")

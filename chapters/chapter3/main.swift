@@ -16,7 +16,7 @@ struct Chapter3: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
-    @Option(name: .long, help: "Test digits each coder codes into one message (default: all of them).")
+    @Option(name: .long, help: "Test digits each coder codes into one message (default: all of them; with --quick 100).")
     var digits: Int?
 
     @Option(name: .long, help: "Digits to decode back with the two PixelCNN coders, pixel by pixel (default: all coded; with --quick 10). The factorized coder always decodes all.")
@@ -41,7 +41,7 @@ struct Chapter3: ParsableCommand {
         let r = s.report
         let settings = BBANSSettings()
         let test = s.binary.test
-        let n = min(digits ?? test.count, test.count)
+        let n = min(digits ?? (options.quick ? 100 : test.count), test.count)
         let images = (0..<n).map { Array(test.pixels[($0 * 784)..<($0 * 784 + 784)]) }
         let slowDecode = min(decodeDigits ?? (options.quick ? 10 : n), n)
 
