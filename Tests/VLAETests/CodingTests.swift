@@ -154,6 +154,19 @@ struct CodingTests {
         #expect(throws: CodingError.self) { _ = try coder.decode(Array("not a message".utf8)) }
     }
 
+    @Test("Baselines: gzip output gunzips back to the input and is shorter than it; bzip2 is shorter too")
+    func baselines() throws {
+        var rng = RNG(seed: 3)
+        let pixels = (0..<(784 * 20)).map { i in Float(rng.uniform() < ((i % 784) / 28 > 8 && (i % 784) / 28 < 20 ? 0.4 : 0.02) ? 1 : 0) }
+        let packed = Baselines.packBits(pixels)
+        #expect(packed.count == 98 * 20)
+        let gz = Baselines.gzip(packed)
+        #expect(gz.count > 18 && gz.count < packed.count)
+        #expect(try gunzip(gz, file: "test", fix: "") == packed)
+        let bz = Baselines.bzip2(packed)
+        #expect(bz.count > 0 && bz.count < packed.count)
+    }
+
     @Test("beta = 1 leaves the training config's cache encoding unchanged; other betas name the model")
     func betaSuffix() throws {
         var c = TrainingConfig()

@@ -15,20 +15,27 @@ public enum Baselines {
     }
 
     /// gzip (deflate level 9 with the gzip header and trailer): the compressed bytes.
+    /// The z_stream lives at one fixed address (zlib keeps a pointer back to it and refuses a
+    /// stream that moved), and failures stop with a message even in -Ounchecked builds, where
+    /// `precondition` is compiled out.
     public static func gzip(_ input: [UInt8]) -> [UInt8] {
-        var stream = z_stream()
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deinitialize(count: 1); stream.deallocate() }
         // 16 + MAX_WBITS: write a gzip container, as the gzip tool does (18 bytes of header and trailer)
-        precondition(deflateInit2_(&stream, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
+        let rc = deflateInit2_(stream, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY,
+                               zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { fatalError("zlib deflateInit2 failed (\(rc))") }
+        defer { deflateEnd(stream) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(input.count))) + 64)
         var input = input
         let produced = input.withUnsafeMutableBufferPointer { inBuf in
             out.withUnsafeMutableBufferPointer { outBuf -> Int in
-                stream.next_in = inBuf.baseAddress; stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.baseAddress; stream.avail_out = uInt(outBuf.count)
-                precondition(deflate(&stream, Z_FINISH) == Z_STREAM_END)
-                return outBuf.count - Int(stream.avail_out)
+                stream.pointee.next_in = inBuf.baseAddress; stream.pointee.avail_in = uInt(inBuf.count)
+                stream.pointee.next_out = outBuf.baseAddress; stream.pointee.avail_out = uInt(outBuf.count)
+                let status = deflate(stream, Z_FINISH)
+                guard status == Z_STREAM_END else { fatalError("zlib deflate did not finish (\(status))") }
+                return outBuf.count - Int(stream.pointee.avail_out)
             }
         }
         return Array(out[0..<produced])
@@ -48,7 +55,7 @@ public enum Baselines {
                 }
             }
         }
-        precondition(rc == BZ_OK, "BZ2_bzBuffToBuffCompress failed (\(rc))")
+        guard rc == BZ_OK else { fatalError("BZ2_bzBuffToBuffCompress failed (\(rc))") }
         return Array(out[0..<Int(outLen)])
     }
 }
