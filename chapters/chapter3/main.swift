@@ -324,7 +324,7 @@ struct Chapter3: ParsableCommand {
                     + (rateFalls ? "falls at every step" : "falls overall, not at every step")
                     + " (\(fmt(fRates.first!, 1)) → \(fmt(fRates.last!, 1)) nats) and the distortion "
                     + (distRises ? "rises at every step" : (fDist.last! > fDist.first! ? "rises overall, not at every step" : "does not rise"))
-                    + " (\(fmt(fDist.first!, 1)) → \(fmt(fDist.last!, 1)) nats): the reconstructions lose first the details, then the digit's identity. "
+                    + " (\(fmt(fDist.first!, 1)) → \(fmt(fDist.last!, 1)) nats). "
                     + "The shortest total code, the lowest −ELBO, is at β = \(fmtBeta(bestBeta.beta)) (\(fmt(-bestBeta.m.test.elbo, 1)) nats). "
                     + "The last stops are the VLAE: at equal β its PixelCNN decoder "
                     + (vs.allSatisfy { v in fs.first { $0.beta == v.beta }.map { v.m.test.kl < $0.m.test.kl } ?? true } ? "buys less rate than the factorized decoder at every β it was trained with" : "does not always buy less rate than the factorized decoder")
