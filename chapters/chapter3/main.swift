@@ -112,9 +112,9 @@ struct Chapter3: ParsableCommand {
         Why −ELBO and not $-\\log_2 p(x)$? Because
         $$-\\mathrm{ELBO} = -\\log p(x) + \\mathrm{KL}\\big(q(z \\mid x)\\,\\|\\,p(z \\mid x)\\big):$$
         the sender draws $z$ from $q$, but the code would be optimal only if it drew from the true posterior
-        $p(z \\mid x)$. That KL is exactly what a VAE pays over the true code length. It is zero when $z$
-        tells nothing about $x$ and $q(z \\mid x) = p(z)$: then nothing is popped that is not given back, and the
-        code is simply the decoder's. So a decoder that can model the data on its own (a PixelCNN) lowers its
+        $p(z \\mid x)$. That KL is exactly what a VAE pays over the true code length. It is zero when the
+        decoder ignores $z$ (then $p(z \\mid x) = p(z)$) and the encoder says so, $q(z \\mid x) = p(z)$: every bit popped
+        for $z$ is pushed straight back with the prior, and the code is simply the decoder's. So a decoder that can model the data on its own (a PixelCNN) lowers its
         code length by leaving $z$ unused, unless the inefficiency of coding through $z$ is outweighed by what
         $z$ saves it. That is the *information preference* of the paper (chapter 4).
         """)
