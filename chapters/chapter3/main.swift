@@ -212,7 +212,7 @@ struct Chapter3: ParsableCommand {
             let prec = x.idealNet - x.idealNetFloat
             let ans = x.bitsPerDigit - x.idealNet
             let parts = c.m.model.config.hasLatent
-                ? "discretising $z$ \(signed(disc)), the coder's one draw of $z$ per digit against the \(x.boundSamples)-draw average \(signed(draw)), quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans))"
+                ? "discretising $z$ \(signed(disc)), the coder's one draw of $z$ per digit against the \(x.boundSamples)-draw average \(signed(draw)) (\(drawVerdict(draw, x.oneDrawStandardErrorBits ?? 0))), quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans))"
                 : "quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans)) (no latent: nothing to discretise or draw; its −ELBO is −log₂ p(x)\(abs(draw) >= 0.0005 ? ", and the evaluation differs by \(signed(draw))" : ""))"
             return "- **\(c.label)**: measured − continuous −ELBO = \(signed(x.bitsPerDigit - x.negELBOContinuousBits)) bits per digit, made of \(parts)."
         }
@@ -294,6 +294,7 @@ struct Chapter3: ParsableCommand {
         let originals = pick.map { Array(test.pixels[($0 * 784)..<($0 * 784 + 784)]) }
         var rng = RNG(seed: options.seed &+ 3)
         var stops: [SliderStop] = []
+        var allRecon: [[[Float]]] = []
         var gridSize = (width: 0, height: 0)
         for (i, e) in sweep.enumerated() {
             let recon: [[Float]]
@@ -303,6 +304,7 @@ struct Chapter3: ParsableCommand {
                 let p = e.m.model.reconstructionProbabilities(originals.flatMap { $0 }, count: originals.count)
                 recon = (0..<originals.count).map { Array(p[($0 * 784)..<($0 * 784 + 784)]) }
             }
+            allRecon.append(recon)
             let grid = ImageGrid(rows: [originals, recon], rowLabels: ["x", "x′"], zoom: 2)
             try grid.writePNG(to: "\(r.directory)/beta-\(i).png")
             gridSize = grid.displaySize
@@ -329,6 +331,14 @@ struct Chapter3: ParsableCommand {
                     + "The last stops are the VLAE: at equal β its PixelCNN decoder "
                     + (vs.allSatisfy { v in fs.first { $0.beta == v.beta }.map { v.m.test.kl < $0.m.test.kl } ?? true } ? "buys less rate than the factorized decoder at every β it was trained with" : "does not always buy less rate than the factorized decoder")
                     + " (\(vs.map { "β=\(fmtBeta($0.beta)): \(fmt($0.m.test.kl, 1)) nats" }.joined(separator: ", "))).")
+
+        r.table(header: ["decoder", "β", "rate (nats)", "distortion (nats)", "bits in z", "−ELBO (nats)", "active dims"],
+                rows: sweep.map { e in
+                    [.text(e.decoder), .text(fmtBeta(e.beta)), .num(e.m.test.kl, 2), .num(e.m.test.reconstruction, 2),
+                     .num(e.m.test.klBits, 1), .num(-e.m.test.elbo, 2), .text("\(e.m.test.activeUnits()) / \(e.m.model.latentDim)")]
+                }, caption: "The slider's numbers in one table (test split, \(test.count) digits; rate and distortion from the true ELBO at β = 1).")
+        try r.figure(ImageGrid(rows: [originals] + allRecon, rowLabels: ["x"] + sweep.map { ($0.decoder == "VLAE" ? "VLAE " : "") + "β=" + fmtBeta($0.beta) }, zoom: 2),
+                     name: "beta-grid", caption: "Every position of the slider at once: the test digits (top), then each model's reconstructions (factorized: mean p(x|z = μ(x)); VLAE: one sample).")
 
         // MARK: quizzes
         r.section("Check your understanding")
@@ -383,6 +393,12 @@ struct Chapter3: ParsableCommand {
         return d == d.rounded() ? String(Int(d)) : String(format: "%g", d)
     }
     func signed(_ v: Double) -> String { abs(v) < 0.0005 ? "0.000" : (v > 0 ? "+" : "−") + fmt(abs(v), 3) }
+    /// Whether a one-draw difference is within two standard errors of zero: sampling noise, or more.
+    func drawVerdict(_ d: Double, _ se: Double) -> String {
+        guard se > 0 else { return "no standard error measured" }
+        let z = abs(d) / se
+        return "standard error \(fmt(se, 3)): " + (z <= 2 ? "within two standard errors, sampling noise" : "\(fmt(z, 1)) standard errors, more than sampling noise explains")
+    }
     func signedPercent(_ v: Double) -> String { (v >= 0 ? "+" : "−") + fmt(abs(v) * 100, 2) + "%" }
 }
 
