@@ -154,6 +154,21 @@ struct CodingTests {
         #expect(throws: CodingError.self) { _ = try coder.decode(Array("not a message".utf8)) }
     }
 
+    @Test("Code-length bounds: discretised and continuous -ELBO close for fine buckets; the coder's chain lands near them")
+    func codeLengthBounds() throws {
+        let model = VAE(ModelConfig(latentDim: 4, decoder: .factorized), seed: 21)
+        let images = tinyImages(40, seed: 2)
+        let settings = BBANSSettings(latentBits: 10, latentPrecision: 22, cleanWords: 16)
+        let coder = BBANSCoder(model: model, settings: settings)
+        let b = model.codeLengthBounds(images, buckets: coder.buckets!, samples: 8)
+        #expect(abs(b.negativeELBODiscrete - b.negativeELBOContinuous) < 0.01 * b.negativeELBOContinuous)
+        #expect(b.oneDrawStandardError > 0 && b.oneDrawStandardError.isFinite)
+        let enc = try coder.encode(images)
+        let bits = b.negativeELBODiscrete / log(2.0)
+        // measured = the bound up to sampling noise of one draw per digit (5 standard errors) and rounding
+        #expect(abs(enc.bitsPerDigit - bits) < 5 * b.oneDrawStandardError / log(2.0) + 0.01 * bits, "\(enc.bitsPerDigit) vs \(bits)")
+    }
+
     @Test("Baselines: gzip output gunzips back to the input and is shorter than it; bzip2 is shorter too")
     func baselines() throws {
         var rng = RNG(seed: 3)
