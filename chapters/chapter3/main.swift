@@ -234,8 +234,8 @@ struct Chapter3: ParsableCommand {
         Where the bits go in the factorized coder, per digit on average: it pops \(fmt(measured[0].bitsBack, 1)) bits with $q(z \\mid x)$,
         pushes \(fmt(measured[0].pixelsBits, 1)) bits of pixels with $p(x \\mid z)$ and \(fmt(measured[0].priorBits, 0)) bits of $z$ with the prior
         (\(settings.latentBits) per dimension). The naive two-part code would cost \(fmt(measured[0].pixelsBits + measured[0].priorBits, 1)) bits; bits back brings it to
-        \(fmt(measured[0].idealNet, 1)), and the net price of $z$, \(fmt(measured[0].priorBits - measured[0].bitsBack, 1)) bits, is its KL in bits
-        (\(fmt(measured[0].klDiscreteBits, 1)) for the discretised latent). For the VLAE the net price of $z$ is \(fmt(measured[1].priorBits - measured[1].bitsBack, 1)) bits, its pixels \(fmt(measured[1].pixelsBits, 1)).
+        \(fmt(measured[0].idealNet, 1)), and the net price of $z$ is \(fmt(measured[0].priorBits - measured[0].bitsBack, 1)) bits, against its KL of
+        \(fmt(measured[0].klDiscreteBits, 1)) bits (discretised latent, averaged over draws). For the VLAE the net price of $z$ is \(fmt(measured[1].priorBits - measured[1].bitsBack, 1)) bits, its pixels \(fmt(measured[1].pixelsBits, 1)).
         \(measured[2].bitsPerDigit <= measured[1].bitsPerDigit
           ? "And the PixelCNN alone, which pays nothing for a code, is \(fmt(measured[1].bitsPerDigit - measured[2].bitsPerDigit, 1)) bits per digit *shorter* than the VLAE: on these digits, coding through $z$ does not pay for itself, exactly the inefficiency the bits-back argument predicts."
           : "The VLAE is \(fmt(measured[2].bitsPerDigit - measured[1].bitsPerDigit, 1)) bits per digit shorter than the PixelCNN alone: what $z$ saves its \(vlaeLayers)-layer decoder outweighs what coding through $z$ costs.")
@@ -337,7 +337,7 @@ struct Chapter3: ParsableCommand {
         r.table(header: ["decoder", "β", "rate (nats)", "distortion (nats)", "bits in z", "−ELBO (nats)", "active dims"],
                 rows: sweep.map { e in
                     [.text(e.decoder), .text(fmtBeta(e.beta)), .num(e.m.test.kl, 2), .num(e.m.test.reconstruction, 2),
-                     .num(e.m.test.klBits, 1), .num(-e.m.test.elbo, 2), .text("\(e.m.test.activeUnits()) / \(e.m.model.latentDim)")]
+                     .text(fmt(e.m.test.klBits, 1)), .num(-e.m.test.elbo, 2), .text("\(e.m.test.activeUnits()) / \(e.m.model.latentDim)")]
                 }, caption: "The slider's numbers in one table (test split, \(test.count) digits; rate and distortion from the true ELBO at β = 1).")
         try r.figure(ImageGrid(rows: [originals] + allRecon, rowLabels: ["x"] + sweep.map { ($0.decoder == "VLAE" ? "VLAE " : "") + "β=" + fmtBeta($0.beta) }, zoom: 2),
                      name: "beta-grid", caption: "Every position of the slider at once: the test digits (top), then each model's reconstructions (factorized: mean p(x|z = μ(x)); VLAE: one sample).")
