@@ -189,7 +189,7 @@ struct Chapter3: ParsableCommand {
         \(beaten.count == beats.count
             ? "The VLAE's coder beats every general-purpose compressor: \(beats.map { "\($0.0) by \(fmt($0.1 - v.bitsPerDigit, 1)) bits (\(fmt($0.1 / v.bitsPerDigit, 2))×)" }.joined(separator: ", "))."
             : "The VLAE's coder does **not** beat \(beats.filter { v.bitsPerDigit >= $0.1 }.map(\.0).joined(separator: " and ")) on these digits (\(fmt(v.bitsPerDigit, 1)) bits against \(fmt(baselineBest, 1)) for the best of them).") \
-        The general-purpose compressors know nothing about digits; the models learned what digits look like from \(s.data.train.count) training images.
+        The general-purpose compressors know nothing about digits; the models learned what digits look like from \(options.maxTrainImages > 0 ? min(options.maxTrainImages, s.data.train.count) : s.data.train.count) training images.
         """)
 
         // MARK: measured vs ELBO
