@@ -170,7 +170,7 @@ struct Chapter3: ParsableCommand {
         for (name, what, v) in baselines { rows.append([.text(name), .text(what), .num(v), .num(v / raw, 4), .num(raw / v, 1)]) }
         rows.append([.text("raw bits"), .text("one bit a pixel"), .num(raw, 0), .num(1, 4), .num(1, 1)])
         r.table(header: ["coder", "model / input", "bits per digit", "bits per pixel", "compression ratio"], rows: rows,
-                caption: "Every coder on the same \(n) statically binarized test digits. The model coders' bits exclude the \(fmt(measured[0].cleanBits, 0)) initial clean bits (below); the baselines' include their headers.")
+                caption: "Every coder on the same \(n) statically binarized test digits. The model coders' bits exclude the \(fmt(measured[0].cleanBits, 0)) initial clean bits (below); the baselines' include their headers, except the IDAT row.")
 
         let best = measured.indices.min { measured[$0].bitsPerDigit < measured[$1].bitsPerDigit }!
         let chartNames = ["factorized VAE", "VLAE", "PixelCNN alone", "gzip", "bzip2", "PNG file", "PNG IDAT"]
