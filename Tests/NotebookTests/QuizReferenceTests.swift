@@ -35,6 +35,7 @@ import Testing
         #expect(r.citet("kingma2014") == "[Kingma & Welling (2014)](#ref-kingma2014)")
         #expect(r.cite("bowman2016", "sonderby2016") == "([Bowman et al., 2016](#ref-bowman2016); [Sønderby et al., 2016](#ref-sonderby2016))")
         #expect(r.citet("oord2016pixel") == "[van den Oord et al. (2016a)](#ref-oord2016pixel)")
+        r.section("Free bits")   // a contents list needs two headings: this one and References
         r.prose("Free bits \(c) keep λ nats.")
         r.references()
         r.prose("Cited after the list: \(r.cite("burda2016")).")   // still listed
