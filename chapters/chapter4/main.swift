@@ -70,6 +70,10 @@ struct Chapter4: ParsableCommand {
 
         \(fieldSentences)
         """)
+        r.prose("The masks themselves are one rule on the taps of a k×k kernel; in the model module:")
+        r.moduleCode("masked-taps", in: "Layers/MaskedConv.swift",
+                     paper: "We use two types of masks that we indicate with mask A and mask B … Mask A is applied only to the first convolutional layer … and restricts the connections to those neighboring pixels and to those colors in the current pixels that have already been predicted. On the other hand, mask B is applied to all the subsequent input-to-state convolutional transitions and relaxes the restrictions of mask A by also allowing the connection from a color to itself.",
+                     source: "van den Oord, Kalchbrenner & Kavukcuoglu (2016), *Pixel Recurrent Neural Networks*, §3.4 (binary images have one colour: mask B lets a pixel's features read themselves)")
         try r.figure(Figures.receptiveFields(fieldConfigs.map { ($0.label, $0.config) }), name: "receptive-fields",
                      caption: "The receptive field of one pixel's logit (mid grey) for each decoder of the sweep, drawn to the same scale: black pixels reach it, light grey pixels come earlier in raster order but never reach it (the blind spot), white pixels come later.")
 

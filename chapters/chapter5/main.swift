@@ -75,7 +75,9 @@ struct Chapter5: ParsableCommand {
         // @end
         r.code("models")
         r.moduleCode("free-bits", in: "Objectives/FreeBits.swift",
-                     caption: "Free bits, from the model module: below λ nats a dimension's KL costs nothing, above it costs as usual.")
+                     caption: "Free bits, from the model module: below λ nats a dimension's KL costs nothing, above it costs as usual.",
+                     paper: "… using the free bits objective … $$\\widetilde{\\mathcal{L}}_\\lambda = \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[\\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)]\\right] - \\sum_{j=1}^{K} \\operatorname{maximum}\\left(\\lambda, \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[D_{KL}(q(z_j \\mid x) \\| p(z_j))\\right]\\right)$$ The VLAE paper trains its models with this objective; here every latent dimension is its own group $j$.",
+                     source: "Kingma et al. (2016), *Improved Variational Inference with Inverse Autoregressive Flow*, appendix; used by Chen et al. (2017)")
 
         r.section("Bits in z")
         let paperVLAE = 19.2, paperFactorized = 37.3
@@ -155,8 +157,14 @@ struct Chapter5: ParsableCommand {
         The ELBO is only a bound. The importance-weighted bound of Burda et al. (2016) with $k$ samples,
         $$-\\log p(x) \\le -\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)}, \\quad z_i \\sim q(z \\mid x),$$
         tightens as $k$ grows (the paper uses $k$ = 4096). Here $k$ = \(k) on all \(s.binary.test.count) test digits
-        (`--iwae-k` sets it).
+        (`--iwae-k` sets it). In the model module, each sample's log weight is three log densities, and the
+        bound is a log-sum-exp of them, shifted by the largest so that no weight underflows:
         """)
+        r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift",
+                     paper: "$$\\mathcal{L}_k(x) = \\mathbb{E}_{h_1, \\ldots, h_k \\sim q(h \\mid x)}\\left[\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x, h_i)}{q(h_i \\mid x)}\\right]$$ (their $h$ is our $z$, and $p(x, z) = p(x \\mid z)\\, p(z)$)",
+                     source: "Burda, Grosse & Salakhutdinov (2016), *Importance Weighted Autoencoders*, §3")
+        r.moduleCode("iwae-bound", in: "Objectives/IWAE.swift")
+        r.moduleCode("logsumexp", in: "Layers/Reductions.swift")
         func iwae(_ m: TrainedModel) throws -> IWAEResult {
             try s.memo("iwae", key: [m.key, "\(k)"]) {
                 let bar = ProgressBar("IWAE k=\(k) \(m.name)")

@@ -158,6 +158,21 @@ struct Chapter9: ParsableCommand {
         construction, choosing prior and posterior families whose KL can never fall below a chosen δ (with
         an autoregressive prior), instead of free bits.
         """)
+        r.prose("""
+        For contrast, the term VQ-VAE turns into a constant and the δ-VAE keeps above δ: the Gaussian code's KL,
+        as every chapter of this book computes it (Kingma & Welling, 2014), in the model module:
+        """)
+        r.moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift",
+                     paper: "$$-D_{KL}(q_{\\phi}(\\mathbf{z}) \\| p_{\\theta}(\\mathbf{z})) = \\frac{1}{2} \\sum_{j=1}^{J} \\left(1 + \\log((\\sigma_j)^2) - (\\mu_j)^2 - (\\sigma_j)^2\\right)$$",
+                     source: "Kingma & Welling (2014), *Auto-Encoding Variational Bayes*, appendix B")
+        let paperFactorizedBits = 37.3, paperVLAEBits = 19.2   // the paper's numbers (Chen et al. 2017, MNIST)
+        r.quiz(String(format: "The paper reports %.1f bits in z for its VAE with a factorized decoder and %.1f bits for the VLAE on MNIST (the paper's numbers, %.1f%% of the former). What do the missing bits mean?", paperFactorizedBits, paperVLAEBits, 100 * paperVLAEBits / paperFactorizedBits),
+               choices: ["The VLAE's encoder is worse at compressing",
+                         "The VLAE's code leaves out local detail (the exact strokes) that its PixelCNN decoder models itself, and keeps the global structure",
+                         "The VLAE has half as many latent dimensions",
+                         "The VLAE's bound is worse, so it can afford fewer bits"],
+               answer: 1,
+               explanation: String(format: "Information preference: whatever the decoder can model from the pixels it sees stays out of z. The VLAE's z keeps %.1f%% of the factorized code's bits, the part a small-receptive-field decoder cannot draw by itself (chapter 5 measures this book's ratio).", 100 * paperVLAEBits / paperFactorizedBits))
         r.quiz("VQ-VAE's code cannot collapse the way a Gaussian VAE's can. Why?",
                choices: ["Its decoder is factorized", "The KL term is a constant (log K per position for a uniform prior), so the objective gains nothing by ignoring the code",
                          "It uses free bits", "It is trained without a decoder"],
@@ -168,6 +183,7 @@ struct Chapter9: ParsableCommand {
         r.prose("""
         - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731)
         - I. Gulrajani, K. Kumar, F. Ahmed, A. A. Taiga, F. Visin, D. Vazquez, A. Courville. *PixelVAE: A Latent Variable Model for Natural Images*. ICLR 2017. [arXiv:1611.05013](https://arxiv.org/abs/1611.05013)
+        - D. P. Kingma, M. Welling. *Auto-Encoding Variational Bayes*. ICLR 2014. [arXiv:1312.6114](https://arxiv.org/abs/1312.6114)
         - A. van den Oord, O. Vinyals, K. Kavukcuoglu. *Neural Discrete Representation Learning* (VQ-VAE). NeurIPS 2017. [arXiv:1711.00937](https://arxiv.org/abs/1711.00937)
         - J. Townsend, T. Bird, D. Barber. *Practical Lossless Compression with Latent Variables using Bits Back Coding* (BB-ANS). ICLR 2019. [arXiv:1901.04866](https://arxiv.org/abs/1901.04866)
         - F. H. Kingma, P. Abbeel, J. Ho. *Bit-Swap: Recursive Bits-Back Coding for Lossless Compression with Hierarchical Latent Variables*. ICML 2019. [arXiv:1905.06845](https://arxiv.org/abs/1905.06845)
