@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks a report's quizzes in headless Chromium, offline (file://): the page's own self-test
-# (index.html#selftest-quiz) clicks a wrong answer of the first quiz and chooses the right answer
+# (index.html?selftest-quiz) clicks a wrong answer of the first quiz and chooses the right answer
 # of the second with a key press, then writes what happened into the DOM; this script reads it
-# with --dump-dom and takes a screenshot before (#quiz-1) and after.
+# with --dump-dom and takes a screenshot before (?quiz-view) and after (a #fragment would give a
+# blank headless screenshot).
 #   scripts/quizcheck.sh [path/to/index.html] [screenshot-prefix]
 # Defaults: output/chapter1/index.html, quizcheck -> quizcheck-before.png, quizcheck-after.png.
 # Exit status 0 when the self-test passes, 1 when it fails or cannot run.
@@ -17,9 +18,9 @@ case "$prefix" in /*) abs_prefix="$prefix" ;; *) abs_prefix="$(pwd)/$prefix" ;; 
 grep -q 'class="quiz"' "$abs_page" || { echo "no quiz on $page" >&2; exit 1; }
 flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 --virtual-time-budget=3000)
 
-"$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-before.png" "file://$abs_page#quiz-1" >/dev/null 2>&1 || true
-"$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-after.png" "file://$abs_page#selftest-quiz" >/dev/null 2>&1 || true
-dom="$("$browser" "${flags[@]}" --dump-dom "file://$abs_page#selftest-quiz" 2>/dev/null || true)"
+"$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-before.png" "file://$abs_page?quiz-view" >/dev/null 2>&1 || true
+"$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-after.png" "file://$abs_page?selftest-quiz" >/dev/null 2>&1 || true
+dom="$("$browser" "${flags[@]}" --dump-dom "file://$abs_page?selftest-quiz" 2>/dev/null || true)"
 
 result="$(printf '%s' "$dom" | python3 -c '
 import html, re, sys

@@ -6,7 +6,7 @@
 // is shown under every quiz and in the top bar, and updates as the reader answers. The first
 // answer to a quiz is the one that counts; trying again still shows right/wrong.
 //
-// Self-test: opening a page as `index.html#selftest-quiz` clicks a wrong answer of the first
+// Self-test: opening a page as `index.html?selftest-quiz` (or `#selftest-quiz`) clicks a wrong answer of the first
 // quiz (a scripted click through the page's own handler), chooses the right answer of the
 // second by a key press, and writes what happened into <pre id="quiz-selftest"
 // data-result="pass|fail"> (read it with `chromium --headless --dump-dom`; scripts/quizcheck.sh).
@@ -37,8 +37,8 @@ enum Quiz {
     static let css = """
     .quiz .choice:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
     .quiz .choice.right .letter { color: var(--good); } .quiz .choice.wrong .letter { color: var(--bad); }
-    .quiz .choice.right::after { content: " \\u2714"; color: var(--good); font-weight: 700; }
-    .quiz .choice.wrong::after { content: " \\u2718"; color: var(--bad); font-weight: 700; }
+    .quiz .choice.right::after { content: " \\2714"; color: var(--good); font-weight: 700; }
+    .quiz .choice.wrong::after { content: " \\2718"; color: var(--bad); font-weight: 700; }
     .quiz .quiz-foot { display: flex; justify-content: space-between; flex-wrap: wrap; gap: .3rem 1rem; margin: .3rem 0 0;
                        font-size: .76rem; color: var(--muted); }
     html:not(.js) .quiz .quiz-foot { display: none; }
@@ -48,6 +48,7 @@ enum Quiz {
     .topbar .quiz-badge.done { color: var(--good); font-weight: 600; }
     #quiz-selftest { white-space: pre-wrap; font-size: .72rem; margin: .6rem 0 0; padding: .4rem .6rem; border-radius: 6px; }
     #quiz-selftest[data-result="pass"] { background: #e9f6ef; } #quiz-selftest[data-result="fail"] { background: #fbece6; }
+    html.quiz-only main > :not(.quiz):not(header), html.quiz-only .toc { display: none; }
     @media print { .quiz .quiz-foot, .topbar .quiz-badge { display: none; } }
     """
 
@@ -105,7 +106,12 @@ enum Quiz {
       });
       window.quizScore = score;
       show();
-      if (location.hash === '#selftest-quiz') {
+      // Headless Chromium draws a blank screenshot of a scrolled page, so the checks do not scroll:
+      // ?quiz-view shows the quizzes alone at the top, ?selftest-quiz also runs the self-test.
+      var query = location.search || '';
+      var selftest = location.hash === '#selftest-quiz' || /[?&]selftest-quiz(&|$)/.test(query);
+      if (selftest || /[?&]quiz-view(&|$)/.test(query)) document.documentElement.classList.add('quiz-only');
+      if (selftest) {
         var out = { quizzes: quizzes.length, before: score() }, ok = true;
         var q1 = quizzes[0], wrong = q1.querySelector('.choice[data-correct="false"]');
         if (!wrong) { ok = false; out.error = 'the first quiz has no wrong choice'; }
@@ -134,7 +140,6 @@ enum Quiz {
         pre.setAttribute('data-result', ok ? 'pass' : 'fail');
         pre.textContent = 'quiz self-test: ' + (ok ? 'PASS' : 'FAIL') + '\\n' + JSON.stringify(out, null, 1);
         q1.appendChild(pre);
-        q1.scrollIntoView();
       }
     })();
     """
