@@ -244,7 +244,7 @@ struct Chapter4: ParsableCommand {
         let collapsedCourse = zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name }
         r.prose("""
         By the course's rule, \(collapsedCourse.isEmpty ? "no decoder of this sweep is collapsed" : "\(collapsedCourse.joined(separator: ", ")) \(collapsedCourse.count == 1 ? "is" : "are") collapsed").
-        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on \(disagree.joined(separator: ", ")): the mean rule says \(zip(models, checks).first { $0.1.rulesDisagree }!.1.meanRuleCollapsed ? "collapsed" : "not collapsed") because the nats that remain sit in a few dimensions.")
+        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on " + zip(models, checks).filter { $0.1.rulesDisagree }.map { m, c in "\(m.name) (course's rule: \(c.course.rawValue), \(c.inactive) of \(c.dims) dimensions under 0.1 nats; mean rule: \(c.meanRuleCollapsed ? "collapsed" : "not collapsed"), \(fmt(c.meanPerDim, 3)) nats per dimension)" }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones.")
         """)
 
         for m in models { s.record(m, extra: extras[m.name]!) }
