@@ -341,7 +341,8 @@ struct Chapter6: ParsableCommand {
         r.prose("""
         Draw $z$ from the prior and decode $x \\sim p(x \\mid z)$ with the PixelCNN, \(sampleCount) images per model. For the AF
         prior, $z = f^{-1}(\\varepsilon)$ is computed dimension by dimension: \(flow.steps) steps × \(d) passes. The same
-        noise (the same $\\varepsilon$, the same decoder noise) feeds both grids.
+        noise (the same $\\varepsilon$, the same decoder noise) feeds both grids. The AF sampler is the `af-sample`
+        cell of the model module shown above.
         """)
         // @cell samples
         let drawn = try s.memo("prior-samples", key: [vlae.key, vlaeAF.key, "\(sampleCount)", "\(options.seed)"]) { () -> [String: Timed<[Float]>] in
@@ -353,7 +354,6 @@ struct Chapter6: ParsableCommand {
             return out
         }
         // @end
-        r.code("samples")
         try r.figure(Figures.grid(drawn[vlae.name]!.value, columns: 10, zoom: 3), name: "samples-gaussian",
                      caption: "\(vlae.name): z ~ N(0, I), x ~ p(x|z). \(sampleCount) samples in \(fmt(drawn[vlae.name]!.seconds, 1)) s.")
         try r.figure(Figures.grid(drawn[vlaeAF.name]!.value, columns: 10, zoom: 3), name: "samples-af",
