@@ -138,6 +138,13 @@ struct Chapter0: ParsableCommand {
                choices: names, answer: lowerBound,
                explanation: "\(names[lowerBound]): \(fmt(-max(weak.test.elbo, strong.test.elbo), 1)) nats against \(fmt(-min(weak.test.elbo, strong.test.elbo), 1)). \(lowerBound == moreBits ? "Here the better model is also the one with the bigger code, so this run does not show the paradox." : "The better model has the smaller code: the paradox.")")
 
+        r.quiz("By the paper's reading of the paradox, what stays out of z when the decoder can see more of the image?",
+               choices: ["Nothing: a VAE's code always keeps everything about x",
+                         "Whatever the decoder can model by itself from the pixels it sees; z keeps the rest",
+                         "The digit's class, always first",
+                         "Only the pixel noise"],
+               answer: 1,
+               explanation: "Coding a fact through z costs nats in the KL term; modelling it in the decoder does not. So the objective moves into the decoder whatever the decoder can predict from what it sees, and z keeps what lies outside its reach. In this run the code went from \(fmt(weak.test.klBits, 1)) bits (factorized) to \(fmt(strong.test.klBits, 1)) bits (PixelCNN).")
         r.references()
 
         try s.finish()
