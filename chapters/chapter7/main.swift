@@ -139,6 +139,13 @@ struct Chapter7: ParsableCommand {
                answer: kept[last].agreementSampled == kept[first].agreementSampled ? 2 : (agreementFell ? 1 : 0),
                explanation: "From \(fmt(kept[first].agreementSampled * 100, 0))% (`\(models[first].name)`) to \(fmt(kept[last].agreementSampled * 100, 0))% (`\(models[last].name)`)."
                    + (agreementFell ? " A decoder that sees more of the image draws more of the digit itself; the code has less to say about which digit it is." : ""))
+        let idleFirst = kept[first].klPerDim.filter { $0 < 0.1 }.count, idleLast = kept[last].klPerDim.filter { $0 < 0.1 }.count
+        r.quiz("Watch the KL bars from the first position to the last. How does the number of code dimensions carrying under 0.1 nats change?",
+               choices: ["It grows", "It shrinks", "It stays the same"],
+               answer: idleLast > idleFirst ? 0 : idleLast < idleFirst ? 1 : 2,
+               explanation: "From \(idleFirst) of \(kept[first].klPerDim.count) (`\(models[first].name)`) to \(idleLast) of \(kept[last].klPerDim.count) (`\(models[last].name)`). "
+                   + (idleLast > idleFirst ? "The decoder models more by itself, and the dimensions it no longer needs fall silent (chapter 4 applies the course's collapse rule to them)."
+                      : "The code shrinks, if it does, by carrying less in each dimension rather than by switching dimensions off."))
 
         r.prose("""
         The masked convolutions and their blind spot are those of \(r.citet("oord2016conditional")); \(r.citet("gulrajani2017"))
