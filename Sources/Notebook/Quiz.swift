@@ -67,7 +67,7 @@ enum Quiz {
         var t = 'Chapter score: ' + s.right + ' right first time, ' + s.answered + ' of ' + s.total + ' answered';
         quizzes.forEach(function (q) { var e = q.querySelector('.quiz-score'); if (e) e.textContent = t; });
         document.querySelectorAll('.quiz-badge').forEach(function (b) {
-          b.textContent = 'Quizzes: ' + s.right + ' / ' + s.answered + ' right (' + s.total + ')';
+          b.textContent = 'Quizzes: ' + s.answered + ' of ' + s.total + ' answered, ' + s.right + ' right';
           b.title = t;
           b.classList.toggle('done', s.answered === s.total);
         });
