@@ -39,8 +39,8 @@ struct Chapter0: ParsableCommand {
             return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count) earlier pixels reach each pixel's logit, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
         } ?? "a stack of masked convolutions"
         r.prose("""
-        Both models have the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
-        MNIST digits \(r.cite("kingma2014")). The weak decoder is **factorized**: given $z$ every pixel is an independent coin, so
+        Both models are VAEs \(r.cite("kingma2014")) with the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
+        MNIST digits. The weak decoder is **factorized**: given $z$ every pixel is an independent coin, so
         everything about the digit (its class, its shape, each stroke) must come through $z$. The strong
         decoder is an **autoregressive PixelCNN** \(r.cite("oord2016pixel")) that also sees the pixels drawn so far
         (\(strongView)). These are the two
@@ -132,7 +132,7 @@ struct Chapter0: ParsableCommand {
         let moreBits = weak.test.kl >= strong.test.kl ? 0 : 1
         r.quiz("In this run, which model's code carries more bits about the digit?",
                choices: names, answer: moreBits,
-               explanation: "\(names[moreBits]) puts \(fmt(max(weak.test.klBits, strong.test.klBits), 1)) bits into z, the other \(fmt(min(weak.test.klBits, strong.test.klBits), 1)). The decoder that sees the pixels drawn so far needs the code less.")
+               explanation: "\(names[moreBits]) puts \(fmt(max(weak.test.klBits, strong.test.klBits), 1)) bits into z, the other \(fmt(min(weak.test.klBits, strong.test.klBits), 1)). \(moreBits == 0 ? "The decoder that sees the pixels drawn so far needs the code less." : "Here the PixelCNN's code is the larger one: this run does not show the decoder that sees more needing the code less.")")
         let lowerBound = weak.test.elbo >= strong.test.elbo ? 0 : 1
         r.quiz("Which model is the better density model of the test digits (lower −ELBO)?",
                choices: names, answer: lowerBound,
