@@ -221,8 +221,8 @@ struct Chapter2: ParsableCommand {
         let found = sweep.compactMap { s.cachedModel($0, standard, on: mnist) }
         if found.count == sweep.count {
             r.prose("""
-            On digits, chapter 4's 6-layer PixelCNN decoder (the reference model) gives the numbers below; chapter 4
-            follows the code as the decoder's reach grows.
+            On digits, \(found.count) of chapter 4's decoders (\(found.map(\.name).joined(separator: ", "))) give the numbers below;
+            chapter 4 follows the code through every reach in between.
             """)
             r.table(header: ["decoder", "KL in z (nats)", "active dims (> 0.1 nats)", "−ELBO (nats)"],
                     rows: found.map { [.text($0.name), .num($0.test.kl), .text("\($0.test.activeUnits()) / \($0.model.latentDim)"), .num(-$0.test.elbo)] },
@@ -235,7 +235,7 @@ struct Chapter2: ParsableCommand {
                 return "By the course's rule \(m.name) on MNIST is **\(c.course.rawValue)** (\(c.inactive) of \(c.dims) dimensions under 0.1 nats, \(fmt(c.inactiveFraction * 100, 0))%); by the mean rule it is \(c.meanRuleCollapsed ? "collapsed" : "not collapsed") (\(fmt(c.meanPerDim, 3)) nats per dimension)."
             }.joined(separator: " "))
         } else {
-            r.callout(.tip, "Run `swift run chapter4` (same flags) and then this chapter again: this section then applies both collapse rules to chapter 4's 6-layer PixelCNN model of MNIST digits, read from the model cache.",
+            r.callout(.tip, "Run `swift run chapter4` (same flags) and then this chapter again: this section then applies both collapse rules to chapter 4's MNIST models (factorized, 6-layer and widest PixelCNN), read from the model cache.",
                       title: "MNIST models not trained yet")
         }
 
