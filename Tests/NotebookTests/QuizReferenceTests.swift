@@ -23,6 +23,11 @@ import Testing
         #expect(html.contains("class=\"quiz-badge\"") && html.contains("data-quiz-total=\"2\""))
         #expect(html.contains("function score()") && html.contains("'keydown'") && html.contains("#selftest-quiz"))
         #expect(html.contains("keys: 1–3 or A–C choose"))
+        // the headless check opens ?selftest-quiz and shows the quizzes alone (no scrolling: a scrolled
+        // headless screenshot comes out blank)
+        #expect(html.contains("selftest-quiz(&|$)") && html.contains("html.quiz-only main > :not(.quiz)"))
+        // check marks as CSS escapes, not JavaScript ones
+        #expect(html.contains("content: \" \\2714\"") && !html.contains("\\u2714"))
         // no quiz: no badge
         let empty = Report(chapter: 3, title: "none", outputRoot: tempDir("noquiz")).html()
         #expect(!empty.contains("class=\"quiz-badge\""))
