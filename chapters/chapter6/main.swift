@@ -100,7 +100,7 @@ struct Chapter6: ParsableCommand {
         """)
         r.moduleCode("af-density", in: "Models/Flows.swift",
                      paper: "The prior is an autoregressive flow from a simple noise source $\\varepsilon \\sim \\mathcal{N}(0, I)$ to $z$: $$z_i = \\varepsilon_i\\, \\sigma_i(z_{1:i-1}) + \\mu_i(z_{1:i-1}), \\qquad \\log p(z) = \\sum_i \\left[\\log \\mathcal{N}(\\varepsilon_i; 0, 1) - \\log \\sigma_i(z_{1:i-1})\\right]$$ so evaluating $\\log p(z)$ at a given $z$ is one parallel pass.",
-                     source: "after " + r.citet("chen2017") + ", §2.2 (AF prior), in this book's notation")
+                     source: "after " + r.citet("chen2017") + ", §3.2 (AF prior), in this book's notation")
         r.prose("Its sampler, which inverts each step one dimension per pass:")
         r.moduleCode("af-sample", in: "Models/Flows.swift")
         r.prose("The IAF posterior, one parallel pass per step, tracking $\\log q$ as it goes:")
