@@ -71,15 +71,19 @@ extension VAE {
                 let logq = tape.sumLastAxis(logqPerDim)
                 let logpz = tape.sumLastAxis(priorLogDensity(tape, z))
                 let logpx = tape.bernoulliLogLikelihood(logits: decode(tape, x: xR, z: z), targets: xR)
+                // @cell iwae-log-weights
                 for n in 0..<b {
                     for j in 0..<s {
                         let r = n * s + j
                         logW[n].append(Double(logpx.data[r]) + Double(logpz.data[r]) - Double(logq.data[r]))
                     }
                 }
+                // @end
                 done += s
             }
+            // @cell iwae-bound
             for n in 0..<b { out.append(-(logSumExp(logW[n]) - Foundation.log(Double(k)))) }
+            // @end
             progress(out.count, set.count)
         }
         return IWAEResult(nllPerImage: out, k: k, seconds: Date().timeIntervalSince(start))
