@@ -49,11 +49,11 @@ struct Chapter3: ParsableCommand {
         A probabilistic model of digits is also a compressor: a digit the model gives probability $p(x)$ can be
         sent in about $-\\log_2 p(x)$ bits, and no code does better on average (Shannon). A VAE does not give
         $p(x)$, only the ELBO, a lower bound on $\\log p(x)$. This chapter shows that the negative ELBO is
-        nevertheless the length of a real code, *bits-back coding* (Hinton & van Camp, 1993; Frey &
-        Hinton, 1997), built here with asymmetric numeral systems as in BB-ANS (Townsend, Bird & Barber, 2019).
+        nevertheless the length of a real code, *bits-back coding* \(r.cite("hinton1993", "frey1997")), built here with asymmetric
+        numeral systems as in BB-ANS \(r.cite("townsend2019")).
         We build the coder, run it on \(n == test.count ? "all \(n)" : "\(n) of the \(test.count)") test digits with three of the book's models,
         decode the messages back and compare the bits written with the ELBO. That reading of the ELBO is the
-        argument the paper rests on (Chen et al., 2017, Section 2.2): a decoder that can model the data alone
+        argument the paper rests on \(r.cite("chen2017")), in its Section 2.2: a decoder that can model the data alone
         has no reason to pay for a code $z$.
         """)
 
@@ -75,7 +75,7 @@ struct Chapter3: ParsableCommand {
         // MARK: ANS
         r.section("A code length is −log₂ p")
         r.prose("""
-        Asymmetric numeral systems (Duda, 2013) turn probabilities into bits with almost no overhead. The
+        Asymmetric numeral systems \(r.cite("duda2013")) turn probabilities into bits with almost no overhead. The
         message is one big number, held as a 64-bit *head* and a stack of 32-bit words. To *push* a symbol of
         probability $f/2^{n}$, the head is divided by $f$ and multiplied by $2^{n}$: it grows by
         $\\log_2(2^{n}/f)$ bits, the symbol's ideal length. *Popping* is the exact inverse. Push and pop are
@@ -270,7 +270,7 @@ struct Chapter3: ParsableCommand {
         r.prose("""
         The ELBO's two terms are the two parts of the code: the KL is the *rate*, the bits $z$ costs net, and
         $\\mathbb{E}_q[-\\log p(x \\mid z)]$ the *distortion*, the bits the decoder still needs for the pixels. A
-        β-VAE (Higgins et al., 2017) trains on distortion + β × rate: β < 1 makes bits in $z$ cheap, β > 1 dear.
+        β-VAE \(r.cite("higgins2017")) trains on distortion + β × rate: β < 1 makes bits in $z$ cheap, β > 1 dear.
         Below, the factorized VAE is trained at β ∈ {\(Self.factorizedBetas.map { fmtBeta($0) }.joined(separator: ", "))} and the VLAE's decoder (without free bits, so β alone
         sets the price) at β ∈ {\(Self.vlaeBetas.map { fmtBeta($0) }.joined(separator: ", "))}, \(sweepE == sweepV ? "each for \(sweepE) epoch\(sweepE == 1 ? "" : "s")" : "for \(sweepE) and \(sweepV) epochs respectively") (short runs, kept in the model cache),
         and measured on the test digits with the true ELBO (β = 1), so every point is a real code length.
@@ -377,16 +377,7 @@ struct Chapter3: ParsableCommand {
             KeyNumber("Decoded exactly", text: "\(totalExact)/\(totalDecoded)"),
         ])
 
-        r.section("References")
-        r.prose("""
-        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731) (Section 2.2, the bits-back view of information preference)
-        - J. Townsend, T. Bird, D. Barber. *Practical lossless compression with latent variables using bits back coding*. ICLR 2019. [arXiv:1901.04866](https://arxiv.org/abs/1901.04866) (BB-ANS: the coder built here)
-        - J. Duda. *Asymmetric numeral systems: entropy coding combining speed of Huffman coding with compression rate of arithmetic coding*. 2013. [arXiv:1311.2540](https://arxiv.org/abs/1311.2540)
-        - G. E. Hinton, D. van Camp. *Keeping neural networks simple by minimizing the description length of the weights*. COLT 1993. (bits back)
-        - B. J. Frey, G. E. Hinton. *Efficient stochastic source coding and an application to a Bayesian network source model*. The Computer Journal 40, 1997. (bits-back coding)
-        - I. Higgins et al. *β-VAE: Learning basic visual concepts with a constrained variational framework*. ICLR 2017. (the β weight)
-        - F. Giesen. *Interleaved entropy coders* and the rans64 coder. 2014. [arXiv:1402.3392](https://arxiv.org/abs/1402.3392) (the 64-bit head, 32-bit words layout)
-        """)
+        r.references()
         try s.finish()
     }
 
