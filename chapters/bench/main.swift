@@ -18,7 +18,8 @@ import VLAE
 struct Flags {
     var steps = 10
     var threads = 2
-    var configs = ["factorized", "pixelcnn", "pixelcnn-full", "pixelcnn-uncond"]
+    var configs = ["factorized", "factorized-af", "factorized-iaf", "pixelcnn", "pixelcnn-af", "pixelcnn-iaf",
+                   "pixelcnn-full", "pixelcnn-uncond"]
     var shapes = true
     var batch = 64
 }
@@ -62,9 +63,20 @@ func fail(_ message: String) -> Never {
 }
 
 /// (flag name, config, PyTorch anchor images/s from shared/anchors.md)
+/// The AF prior and the IAF posterior of chapter 6 (2 MADE steps of 256, 256 hidden units) on a config.
+func withFlow(_ c: ModelConfig, prior: Bool) -> ModelConfig {
+    var c = c
+    if prior { c.prior = .autoregressiveFlow(FlowConfig()) } else { c.posterior = .inverseAutoregressiveFlow(FlowConfig()) }
+    return c
+}
+
 let allConfigs: [(key: String, config: ModelConfig, anchor: String)] = [
     ("factorized", .factorized, "~1045"),
+    ("factorized-af", withFlow(.factorized, prior: true), "~1020"),
+    ("factorized-iaf", withFlow(.factorized, prior: false), "-"),
     ("pixelcnn", .pixelCNN(layers: 6, kernel: 3), "~270-305"),
+    ("pixelcnn-af", withFlow(.pixelCNN(layers: 6, kernel: 3), prior: true), "-"),
+    ("pixelcnn-iaf", withFlow(.pixelCNN(layers: 6, kernel: 3), prior: false), "-"),
     ("pixelcnn-full", .pixelCNNFull, "~139-148"),
     ("pixelcnn-uncond", .pixelCNNUnconditional, "~480-565"),
 ]
@@ -88,7 +100,7 @@ func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
     return x
 }
 
-struct StepResult { var best: Double; var median: Double; var cpu: Double; var referenceFLOP: Double; var executedFLOP: Double }
+struct StepResult { var best: Double; var median: Double; var cpu: Double; var referenceFLOP: Double; var executedFLOP: Double; var parameters: Int }
 
 func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
     let model = VAE(config, seed: 1)
@@ -117,7 +129,7 @@ func benchStep(_ config: ModelConfig, batch: Int, steps: Int) -> StepResult {
     }
     times.sort()
     return StepResult(best: times[0], median: times[times.count / 2], cpu: cpu.min()!,
-                      referenceFLOP: reference, executedFLOP: executed)
+                      referenceFLOP: reference, executedFLOP: executed, parameters: model.parameterCount)
 }
 
 // MARK: per-layer shapes
@@ -226,7 +238,8 @@ print("bench: \(buildKind), \(flags.threads) thread(s), batch \(flags.batch), be
       + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(loadNote())")
 print("\nTable 1: one training step (forward, backward, Adam), images/s")
 print(pad("config", 17) + lpad("img/s", 8) + lpad("median", 8) + lpad("PyTorch", 10) + lpad("img/CPU-s", 11)
-      + lpad("ref MFLOP/img", 15) + lpad("ref GFLOP/s", 12) + lpad("exec MFLOP/img", 16) + lpad("exec GFLOP/s", 13))
+      + lpad("ref MFLOP/img", 15) + lpad("ref GFLOP/s", 12) + lpad("exec MFLOP/img", 16) + lpad("exec GFLOP/s", 13)
+      + lpad("parameters", 12))
 for key in flags.configs {
     let c = allConfigs.first { $0.key == key }!
     let r = benchStep(c.config, batch: flags.batch, steps: flags.steps)
@@ -234,11 +247,13 @@ for key in flags.configs {
     print(pad(key, 17) + lpad(f0(ips), 8) + lpad(f0(Double(flags.batch) / r.median), 8) + lpad(c.anchor, 10)
           + lpad(f0(Double(flags.batch) / r.cpu), 11)
           + lpad(f0(r.referenceFLOP / 1e6), 15) + lpad(f1(r.referenceFLOP * ips / 1e9), 12)
-          + lpad(f0(r.executedFLOP / 1e6), 16) + lpad(f1(r.executedFLOP * ips / 1e9), 13))
+          + lpad(f0(r.executedFLOP / 1e6), 16) + lpad(f1(r.executedFLOP * ips / 1e9), 13)
+          + lpad("\(r.parameters)", 12))
 }
 print("PyTorch: shared/anchors.md, 2 threads, best of 3, measured on a shared machine.")
 print("ref = FLOP counted with full k x k kernels and a separate upsample (the anchors' count);")
 print("img/CPU-s = images per CPU-second of the whole process (robust to other load; includes spinning).")
 print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused into the conv).")
+print("-af: AF prior, -iaf: IAF posterior (2 MADE steps, 256, 256 hidden units; Models/Flows.swift).")
 if flags.shapes { layerTable(batch: flags.batch) }
 print("\n\(loadNote())")

@@ -59,29 +59,18 @@ extension VAE {
     /// Returns, for each image, `samples` sampled images (each 784 pixels).
     public func decompress(_ images: [Float], count: Int, samples: Int, rng: inout RNG,
                            method: SamplingMethod = .windowed) -> [[[Float]]] {
-        let t = Tape(recording: false)
         let x = Tensor(images, shape: [count, 28, 28, 1])
-        let (mu, logvar) = encode(t, x)
-        let d = latentDim
-        let z = Tensor(uninitialized: [count * samples, d])
-        for i in 0..<count {
-            for s in 0..<samples {
-                for j in 0..<d {
-                    let sigma = Foundation.exp(0.5 * logvar.data[i * d + j])
-                    z.data[(i * samples + s) * d + j] = mu.data[i * d + j] + sigma * rng.normal()
-                }
-            }
-        }
+        let z = samplePosterior(x, samples: samples, rng: &rng)
         let flat = sample(z: z, rng: &rng, method: method)
         return (0..<count).map { i in
             (0..<samples).map { s in Array(flat[((i * samples + s) * 784)..<((i * samples + s + 1) * 784)]) }
         }
     }
 
-    /// Samples from the model: z ~ N(0, I), x ~ p(x|z).
+    /// Samples from the model: z ~ p(z) (N(0, I) or the AF prior), x ~ p(x|z).
     public func samplePrior(count: Int, rng: inout RNG, method: SamplingMethod = .windowed) -> [Float] {
         guard config.hasLatent else { return sample(z: nil, count: count, rng: &rng, method: method) }
-        let z = Tensor.randomNormal([count, latentDim], std: 1, rng: &rng)
+        let z = samplePriorLatent(count: count, rng: &rng)
         return sample(z: z, rng: &rng, method: method)
     }
 }

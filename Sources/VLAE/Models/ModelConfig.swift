@@ -31,6 +31,30 @@ public enum DecoderConfig: Codable, Hashable, Sendable {
     case pixelCNN(PixelCNNConfig)
 }
 
+/// An autoregressive flow: `steps` MADE steps (ordering reversed between steps), each with
+/// hidden layers of these widths (Models/Flows.swift).
+public struct FlowConfig: Codable, Hashable, Sendable {
+    public var steps: Int = 2
+    public var hidden: [Int] = [256, 256]
+    public init(steps: Int = 2, hidden: [Int] = [256, 256]) { self.steps = steps; self.hidden = hidden }
+}
+
+/// The prior p(z).
+public enum PriorConfig: Codable, Hashable, Sendable {
+    /// N(0, I): the KL has a closed form.
+    case gaussian
+    /// An autoregressive-flow prior (the paper's AF prior): the KL is estimated by sampling.
+    case autoregressiveFlow(FlowConfig)
+}
+
+/// The posterior q(z|x).
+public enum PosteriorConfig: Codable, Hashable, Sendable {
+    /// N(mu(x), diag sigma(x)^2).
+    case gaussian
+    /// The Gaussian followed by an inverse autoregressive flow with an encoder context.
+    case inverseAutoregressiveFlow(FlowConfig)
+}
+
 public struct ModelConfig: Codable, Hashable, Sendable {
     public var latentDim: Int = 32
     /// Encoder channels: 28x28 conv, stride-2 conv to 14x14, stride-2 conv to 7x7.
@@ -38,12 +62,48 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     /// Conditioning net: linear to 7x7xC0, then upsample+conv to 14x14xC1 and 28x28xC2.
     public var conditioningChannels: [Int] = [64, 32, 32]
     public var decoder: DecoderConfig = .factorized
+    /// p(z); ignored without a latent code.
+    public var prior: PriorConfig = .gaussian
+    /// q(z|x); ignored without a latent code.
+    public var posterior: PosteriorConfig = .gaussian
 
     public init(latentDim: Int = 32, decoder: DecoderConfig = .factorized,
-                encoderChannels: [Int] = [32, 32, 64], conditioningChannels: [Int] = [64, 32, 32]) {
+                encoderChannels: [Int] = [32, 32, 64], conditioningChannels: [Int] = [64, 32, 32],
+                prior: PriorConfig = .gaussian, posterior: PosteriorConfig = .gaussian) {
         self.latentDim = latentDim; self.decoder = decoder
         self.encoderChannels = encoderChannels; self.conditioningChannels = conditioningChannels
+        self.prior = prior; self.posterior = posterior
     }
+
+    // Codable by hand for one reason: a Gaussian prior and posterior are not written at all, so
+    // the configuration of every model trained before flows existed encodes exactly as it did
+    // (its model-cache key and its checkpoints stay valid), and old checkpoints decode.
+    enum CodingKeys: String, CodingKey {
+        case latentDim, encoderChannels, conditioningChannels, decoder, prior, posterior
+    }
+
+    public init(from coder: Swift.Decoder) throws {
+        let c = try coder.container(keyedBy: CodingKeys.self)
+        latentDim = try c.decode(Int.self, forKey: .latentDim)
+        encoderChannels = try c.decode([Int].self, forKey: .encoderChannels)
+        conditioningChannels = try c.decode([Int].self, forKey: .conditioningChannels)
+        decoder = try c.decode(DecoderConfig.self, forKey: .decoder)
+        prior = try c.decodeIfPresent(PriorConfig.self, forKey: .prior) ?? .gaussian
+        posterior = try c.decodeIfPresent(PosteriorConfig.self, forKey: .posterior) ?? .gaussian
+    }
+
+    public func encode(to coder: Swift.Encoder) throws {
+        var c = coder.container(keyedBy: CodingKeys.self)
+        try c.encode(latentDim, forKey: .latentDim)
+        try c.encode(encoderChannels, forKey: .encoderChannels)
+        try c.encode(conditioningChannels, forKey: .conditioningChannels)
+        try c.encode(decoder, forKey: .decoder)
+        if prior != .gaussian { try c.encode(prior, forKey: .prior) }
+        if posterior != .gaussian { try c.encode(posterior, forKey: .posterior) }
+    }
+
+    /// Whether the KL has no closed form (a flow on either side): then it is estimated by sampling.
+    public var hasFlow: Bool { hasLatent && (prior != .gaussian || posterior != .gaussian) }
 
     /// Whether the model has a latent code (false only for the unconditional PixelCNN).
     public var hasLatent: Bool {
@@ -52,8 +112,22 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     }
 
     /// The model name used in metrics.json (shared/README.md): factorized, pixelcnn_l6,
-    /// pixelcnn_l4_k5, pixelcnn_full, pixelcnn_uncond.
+    /// pixelcnn_l4_k5, pixelcnn_full, pixelcnn_uncond; `_af` with an AF prior, `_iaf` with an
+    /// IAF posterior (and `_s{K}_h{H}` when the flow is not the default 2 steps of 256, 256).
     public var name: String {
+        guard hasLatent else { return decoderName }
+        var s = decoderName
+        if case .autoregressiveFlow(let f) = prior { s += "_af" + ModelConfig.flowSuffix(f) }
+        if case .inverseAutoregressiveFlow(let f) = posterior { s += "_iaf" + ModelConfig.flowSuffix(f) }
+        return s
+    }
+
+    static func flowSuffix(_ f: FlowConfig) -> String {
+        f == FlowConfig() ? "" : "_s\(f.steps)_h" + f.hidden.map(String.init).joined(separator: "x")
+    }
+
+    /// The decoder part of the name.
+    public var decoderName: String {
         switch decoder {
         case .factorized: return "factorized"
         case .pixelCNN(let p):

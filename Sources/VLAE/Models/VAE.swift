@@ -1,14 +1,20 @@
 import Foundation
 
-// The variational autoencoder: encoder q(z|x), prior p(z) = N(0, I), conditioning net h(z) and
-// a decoder p(x|z). Built from a ModelConfig and a seed, so the same config and seed give the
-// same initial weights.
+// The variational autoencoder: encoder q(z|x), prior p(z), conditioning net h(z) and a decoder
+// p(x|z). The prior is N(0, I) or an autoregressive flow; the posterior a diagonal Gaussian,
+// optionally followed by an inverse autoregressive flow (Flows.swift). Built from a ModelConfig
+// and a seed, so the same config and seed give the same initial weights (the flows draw theirs
+// from their own random stream, so a Gaussian model's weights do not depend on them).
 
 public final class VAE: HasParameters {
     public let config: ModelConfig
     public let encoder: Encoder?
     public let conditioning: ConditioningNet?
     public let decoder: any Decoder
+    /// The AF prior (nil: N(0, I)).
+    public let flowPrior: AutoregressiveFlowPrior?
+    /// The IAF on top of the Gaussian posterior (nil: Gaussian posterior).
+    public let flowPosterior: InverseAutoregressiveFlowPosterior?
 
     public init(_ config: ModelConfig, seed: UInt64) {
         self.config = config
@@ -24,6 +30,13 @@ public final class VAE: HasParameters {
         case .factorized: decoder = FactorizedDecoder(conditioningChannels: hc, rng: &rng)
         case .pixelCNN(let p): decoder = PixelCNNDecoder(p, conditioningChannels: hc, rng: &rng)
         }
+        var flowRNG = RNG(seed: seed).fork(0xF10)
+        if config.hasLatent, case .autoregressiveFlow(let f) = config.prior {
+            flowPrior = AutoregressiveFlowPrior(dim: config.latentDim, config: f, rng: &flowRNG)
+        } else { flowPrior = nil }
+        if config.hasLatent, case .inverseAutoregressiveFlow(let f) = config.posterior {
+            flowPosterior = InverseAutoregressiveFlowPosterior(dim: config.latentDim, config: f, rng: &flowRNG)
+        } else { flowPosterior = nil }
     }
 
     public var latentDim: Int { config.hasLatent ? config.latentDim : 0 }
@@ -37,11 +50,50 @@ public final class VAE: HasParameters {
         return decoder.logits(t, x: x, h: h)
     }
 
+    /// z ~ q(z|x) from the posterior's (mu, logvar) and noise eps [N, D], with log q(z|x) per
+    /// dimension [N, D]: the Gaussian's, or after the IAF.
+    public func posteriorSample(_ t: Tape, mu: Tensor, logvar: Tensor, eps: Tensor) -> (z: Tensor, logq: Tensor) {
+        if let flowPosterior { return flowPosterior.sample(t, mu: mu, logvar: logvar, eps: eps) }
+        let z = t.reparameterize(mu: mu, logvar: logvar, eps: eps)
+        return (z, t.gaussianLogDensity(z, mu: mu, logvar: logvar))
+    }
+
+    /// log p(z) per dimension [N, D]: N(0, I)'s, or the AF prior's.
+    public func priorLogDensity(_ t: Tape, _ z: Tensor) -> Tensor {
+        flowPrior.map { $0.logDensity(t, z) } ?? t.standardNormalLogDensity(z)
+    }
+
+    /// `count` codes z ~ p(z): eps ~ N(0, I), pushed through the AF prior's inverse if there is one.
+    public func samplePriorLatent(count: Int, rng: inout RNG) -> Tensor {
+        let eps = Tensor.randomNormal([count, latentDim], std: 1, rng: &rng)
+        return flowPrior.map { $0.sample(eps: eps) } ?? eps
+    }
+
+    /// `samples` codes z ~ q(z|x) per image ([count * samples, D], image-major).
+    public func samplePosterior(_ x: Tensor, samples: Int, rng: inout RNG) -> Tensor {
+        let t = Tape(recording: false)
+        let (mu, logvar) = encode(t, x)
+        let n = x.shape[0], d = latentDim
+        let muR = Tensor(uninitialized: [n * samples, d]), lvR = Tensor(uninitialized: [n * samples, d])
+        for i in 0..<n {
+            for s in 0..<samples {
+                (muR.data + (i * samples + s) * d).update(from: mu.data + i * d, count: d)
+                (lvR.data + (i * samples + s) * d).update(from: logvar.data + i * d, count: d)
+            }
+        }
+        let eps = Tensor(uninitialized: [n * samples, d])
+        for i in 0..<eps.count { eps.data[i] = rng.normal() }
+        return posteriorSample(t, mu: muR, logvar: lvR, eps: eps).z
+    }
+
     public func namedParameters() -> [(String, Tensor)] {
         var p: [(String, Tensor)] = []
         if let encoder { p += prefixed("encoder", encoder.namedParameters()) }
         if let conditioning { p += prefixed("conditioning", conditioning.namedParameters()) }
-        return p + prefixed("decoder", decoder.namedParameters())
+        p += prefixed("decoder", decoder.namedParameters())
+        if let flowPrior { p += prefixed("prior", flowPrior.namedParameters()) }
+        if let flowPosterior { p += prefixed("posterior", flowPosterior.namedParameters()) }
+        return p
     }
 }
 

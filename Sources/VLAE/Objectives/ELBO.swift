@@ -6,7 +6,19 @@
 // One sample z = mu + sigma * eps estimates the expectation; the KL of two Gaussians is exact.
 // The training loss per batch is the negative, averaged over the batch:
 //   loss = mean_n [-log p(x_n|z_n)] + beta * KLterm
-// where KLterm is mean_n sum_j KL_nj, or the free-bits version (FreeBits.swift).
+// where KLterm is mean_n sum_j KL_nj, or the free-bits version (FreeBits.swift). The KL is
+// *summed* over the D latent dimensions, as the reconstruction is summed over the 784 pixels:
+// both are nats of the same image.
+//
+// With a flow (an AF prior or an IAF posterior, Flows.swift) the KL has no closed form. The same
+// sample z ~ q(z|x) then estimates it too:
+//   KL_nj ~ log q(z_n|x_n)_j - log p(z_n)_j          (one sample; unbiased for the sum over j)
+// where the subscript j is the part of each log density that belongs to coordinate j of z (both
+// are sums over j, Flows.swift). Free bits with a flow: the floor is applied to the same
+// per-dimension terms, averaged over the batch, exactly as for the Gaussian (and as the PyTorch
+// reference and openai/iaf do): sum_j max(lambda, mean_n KL_nj). A term of one dimension is an
+// attribution of the estimate to that coordinate, not a KL of its own; what the floor guarantees
+// is unchanged: the batch's estimated KL is charged at least D * lambda nats.
 
 public struct ELBOOptions: Sendable {
     /// KL weight (annealing); 1 is the true ELBO.
@@ -51,8 +63,17 @@ extension VAE {
         let (mu, logvar) = encode(t, x)
         let eps = Tensor(uninitialized: mu.shape)
         rng.fillNormal(eps.buffer)
-        let z = t.reparameterize(mu: mu, logvar: logvar, eps: eps)
-        let kl = t.gaussianKL(mu: mu, logvar: logvar)                         // [N, D]
+        let z: Tensor, kl: Tensor                                             // kl: [N, D]
+        if config.hasFlow {
+            // @cell flow-kl
+            let (zq, logq) = posteriorSample(t, mu: mu, logvar: logvar, eps: eps)   // z ~ q(z|x), log q per dim
+            z = zq
+            kl = t.sub(logq, priorLogDensity(t, z))                           // log q(z|x) - log p(z), per dim
+            // @end
+        } else {
+            z = t.reparameterize(mu: mu, logvar: logvar, eps: eps)
+            kl = t.gaussianKL(mu: mu, logvar: logvar)                         // closed form
+        }
         let logp = t.bernoulliLogLikelihood(logits: decode(t, x: x, z: z), targets: x)  // [N]
 
         let recon = t.scale(t.sum(logp), -1 / Float(n))

@@ -66,9 +66,10 @@ extension VAE {
                 }
                 let eps = Tensor(uninitialized: [rows, d])
                 rng.fillNormal(eps.buffer)
-                let z = tape.reparameterize(mu: muR, logvar: lvR, eps: eps)
-                let logq = tape.sumLastAxis(tape.gaussianLogDensity(z, mu: muR, logvar: lvR))
-                let logpz = tape.sumLastAxis(tape.standardNormalLogDensity(z))
+                // z ~ q(z|x) with log q(z|x) (Gaussian, or after the IAF), and log p(z) (N(0, I) or the AF prior)
+                let (z, logqPerDim) = posteriorSample(tape, mu: muR, logvar: lvR, eps: eps)
+                let logq = tape.sumLastAxis(logqPerDim)
+                let logpz = tape.sumLastAxis(priorLogDensity(tape, z))
                 let logpx = tape.bernoulliLogLikelihood(logits: decode(tape, x: xR, z: z), targets: xR)
                 for n in 0..<b {
                     for j in 0..<s {
