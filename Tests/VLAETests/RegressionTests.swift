@@ -165,3 +165,28 @@ struct RegressionTests {
         #expect(one.epochsDone == 1)
     }
 }
+
+@Suite("Memos are versioned")
+struct MemoTests {
+    @Test func memoOfAnotherVersionIsRecomputed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-memo-\(UUID().uuidString)").path
+        var calls = 0
+        func value() throws -> [Double] { try memoize("iwae", key: ["model-key", "64"], in: dir, retrain: false) { calls += 1; return [1.5, 2.5] } }
+        #expect(try value() == [1.5, 2.5] && calls == 1)
+        #expect(try value() == [1.5, 2.5] && calls == 1)          // reused
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(files.count == 1)
+        let file = dir + "/" + files[0]
+        // Written by another version of the code: recomputed, not reused.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("\"format\":\(CodeVersion.current)"))
+        try text.replacingOccurrences(of: "\"format\":\(CodeVersion.current)", with: "\"format\":\(CodeVersion.current + 1)")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try value() == [1.5, 2.5] && calls == 2)
+        // A memo from before memos carried a version (the bare value): recomputed too.
+        try "[9.5, 9.5]".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try value() == [1.5, 2.5] && calls == 3)
+        #expect(try value() == [1.5, 2.5] && calls == 3)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
