@@ -127,21 +127,24 @@ public protocol ChapterCommand: ParsableCommand {}
 
 extension ChapterCommand {
     public static func main() {
-        let command: ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }   // --help, --version
-            let message = DataError.oneLine(Self.message(for: error)).trimmingCharacters(in: .whitespaces)
-            FileHandle.standardError.write(Data("error: \(message) (see --help)\n".utf8))
-            Foundation.exit(exitCode(for: error).rawValue)
-        }
-        do {
-            var command = command
+            var command = try parseAsRoot()
             try command.run()
+        } catch let error as ValidationError {
+            flagError(error)
         } catch {
+            // --help, --version and mistakes in the flags come from the parser (as its own
+            // error types, also out of run()); any other error is the chapter's.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { flagError(error) }
             fail("\(error)")
         }
+    }
+
+    private static func flagError(_ error: Error) -> Never {
+        let message = DataError.oneLine(Self.message(for: error)).trimmingCharacters(in: .whitespaces)
+        FileHandle.standardError.write(Data("error: \(message) (see --help)\n".utf8))
+        Foundation.exit(exitCode(for: error).rawValue)
     }
 }
 
