@@ -3,8 +3,7 @@
 //
 // With a one-dimensional latent, log p(x) = log ∫ N(z; 0, 1) p(x|z) dz is a one-dimensional
 // integral: quadrature on a fine grid gives it to far better than the 0.05 nats asked of the
-// bound. The model is trained first (on images of a vertical bar whose position is the one
-// thing to encode), so that q(z|x) is the kind of proposal the bound is used with.
+// bound.
 
 import Foundation
 import Testing
@@ -26,14 +25,15 @@ private func barImages(_ count: Int, seed: UInt64) -> ImageSet {
     return ImageSet(pixels: pixels, labels: [Int](repeating: 0, count: count))
 }
 
-/// A VAE with one latent dimension and a factorized decoder, trained briefly on bars.
+/// A VAE with one latent dimension and a factorized decoder, at its random initialisation, and
+/// six bar images to score. (A trained model was tried first: after a few epochs its decoder
+/// folds z onto the bar position, so that two values of z draw the same bar; the posterior is
+/// then bimodal and narrow, a Gaussian q misses a mode, and neither L_k nor a uniform-grid
+/// quadrature converges at test scale. At initialisation the posterior is one smooth bump
+/// narrower than the prior, which both can resolve, and L_1 is still well below log p(x).)
 private let barModel: (model: VAE, test: ImageSet) = {
     let config = ModelConfig(latentDim: 1, decoder: .factorized, encoderChannels: [4, 4, 4], conditioningChannels: [4, 4, 4])
-    let data = Dataset(name: "bars", train: barImages(512, seed: 1), validation: barImages(32, seed: 2),
-                       test: barImages(6, seed: 3), fingerprint: "bars", classNames: [], isBinary: true)
-    let run = TrainingRun(model: VAE(config, seed: 7), config: TrainingConfig(epochs: 6, batchSize: 32, learningRate: 3e-3))
-    try! run.train(on: data)
-    return (run.model, data.test)
+    return (VAE(config, seed: 7), barImages(6, seed: 3))
 }()
 
 /// log p(x|z) for every image of `set` (columns) at every z of `grid` (rows).
@@ -63,32 +63,21 @@ private func logLikelihoods(_ model: VAE, _ set: ImageSet, _ grid: [Double]) -> 
     return out
 }
 
-/// Exact log p(x) per image by quadrature: a coarse grid finds where the posterior lives,
-/// then Simpson's rule on a fine grid over ±12 posterior standard deviations.
+/// Exact log p(x) per image by quadrature: Simpson's rule over z in [-10, 10] with step 0.0025
+/// (the prior beyond holds less than e^-50 of the mass).
 private func exactLogLikelihood(_ model: VAE, _ set: ImageSet) -> [Double] {
     func logPrior(_ z: Double) -> Double { -0.5 * z * z - 0.5 * Foundation.log(2 * Double.pi) }
-    let coarse = (0...1200).map { -6 + Double($0) * 0.01 }
-    let coarseLL = logLikelihoods(model, set, coarse)
-    var result: [Double] = []
-    for i in 0..<set.count {
-        let joint = coarse.indices.map { coarseLL[$0][i] + logPrior(coarse[$0]) }
-        let top = joint.max()!
-        let w = joint.map { Foundation.exp($0 - top) }
-        let total = w.reduce(0, +)
-        let mean = zip(coarse, w).reduce(0) { $0 + $1.0 * $1.1 } / total
-        let sd = max((zip(coarse, w).reduce(0) { $0 + ($1.0 - mean) * ($1.0 - mean) * $1.1 } / total).squareRoot(), 0.002)
-        let lo = max(mean - 12 * sd, -8.0), hi = min(mean + 12 * sd, 8.0)
-        let n = 1200   // even: Simpson
-        let h = (hi - lo) / Double(n)
-        let fine = (0...n).map { lo + Double($0) * h }
-        let ll = logLikelihoods(model, set.subset([i]), fine)
-        let f = fine.indices.map { ll[$0][0] + logPrior(fine[$0]) }
+    let n = 8000   // even: Simpson
+    let h = 20.0 / Double(n)
+    let grid = (0...n).map { -10 + Double($0) * h }
+    let ll = logLikelihoods(model, set, grid)
+    return (0..<set.count).map { i in
+        let f = grid.indices.map { ll[$0][i] + logPrior(grid[$0]) }
         let m = f.max()!
         var s = 0.0
         for (j, v) in f.enumerated() { s += (j == 0 || j == n ? 1 : (j % 2 == 1 ? 4 : 2)) * Foundation.exp(v - m) }
-        result.append(m + Foundation.log(s * h / 3))
+        return m + Foundation.log(s * h / 3)
     }
-    return result
 }
 
 @Suite("Importance-weighted bound and optimisers")
@@ -96,28 +85,32 @@ struct BoundTests {
     @Test func importanceWeightedBoundMatchesQuadrature() {
         let (model, test) = barModel
         let exact = exactLogLikelihood(model, test)
-        // -L_k for each image alone, so that every k draws its samples from the same stream:
-        // L_k then uses the first k of the samples L_4096 uses.
-        let ks = [1, 4, 16, 64, 256, 4096]
-        var bound = [[Double]](repeating: [], count: ks.count)
+        // E[L_k] for each k from one budget of 4096 samples per image: the image repeated
+        // 4096/k times, each copy scored with its own k samples, and -L_k averaged over the
+        // copies (with one pass of 4096 rows, every k sees the same 4096 draws, in blocks of k).
+        let budget = 4096
+        let ks = [1, 4, 16, 64, 256, budget]
+        var means = [Double](repeating: 0, count: ks.count)
         for i in 0..<test.count {
             for (j, k) in ks.enumerated() {
-                bound[j].append(-model.importanceWeightedNLL(test.subset([i]), k: k, rowsPerPass: 512, seed: 11).nllPerImage[0])
+                let copies = test.subset([Int](repeating: i, count: budget / k))
+                let r = model.importanceWeightedNLL(copies, k: k, rowsPerPass: budget, seed: 11)
+                let meanBound = -r.mean
+                means[j] += meanBound / Double(test.count)
+                // At k = 4096 the bound is log p(x), image by image, within 0.05 nats.
+                if k == budget {
+                    #expect(abs(meanBound - exact[i]) < 0.05, "image \(i): L_\(k) \(meanBound), exact \(exact[i])")
+                }
             }
         }
-        // At k = 4096 the bound is log p(x), image by image, within 0.05 nats.
-        for i in 0..<test.count {
-            #expect(abs(bound[ks.count - 1][i] - exact[i]) < 0.05, "image \(i): L_4096 \(bound[ks.count - 1][i]), exact \(exact[i])")
-        }
-        // It tightens as k grows (on average over the images), and never passes log p(x) by
-        // more than the tolerance.
-        let means = bound.map { $0.reduce(0, +) / Double($0.count) }
+        // It tightens as k grows (averaged over the blocks and the images), and stays below
+        // log p(x) up to the tolerance.
         let exactMean = exact.reduce(0, +) / Double(exact.count)
         for j in 1..<ks.count {
             #expect(means[j] > means[j - 1], "mean L_\(ks[j]) \(means[j]) is not above mean L_\(ks[j - 1]) \(means[j - 1])")
         }
         #expect(means.allSatisfy { $0 < exactMean + 0.05 }, "\(means) vs exact \(exactMean)")
-        // The bound at k = 1 is visibly looser than at 4096: the test can tell them apart.
+        // The bound at k = 1 is visibly looser: the test can tell a bound from log p(x).
         #expect(exactMean - means[0] > 0.05, "gap at k = 1 only \(exactMean - means[0])")
     }
 
