@@ -4,15 +4,9 @@ import Foundation
 import Testing
 @testable import PlotServer
 
-/// Disabled: it FAILS on the current server (issue 13, not fixed). FlyingFox 0.27.1 reads a
-/// request head without any size limit and offers no hook before it has parsed the whole head,
-/// so a 200 KB header is never answered (the connection's task keeps the cooperative threads
-/// busy, and other tests sharing the process starve). Enable with PLOTSERVER_HEADER_LIMIT=1 to
-/// see it fail; the fix needs a front socket that reads and bounds the head itself (or a
-/// FlyingFox with a limit).
-@Suite("PlotServer header limits", .serialized,
-       .enabled(if: ProcessInfo.processInfo.environment["PLOTSERVER_HEADER_LIMIT"] == "1",
-                "known failure, issue 13: FlyingFox 0.27.1 has no request-head limit"))
+/// Before the head gate (Sources/PlotServer/HeadGate.swift) a 200 KB header was never answered:
+/// FlyingFox reads a request head without any limit.
+@Suite("PlotServer header limits", .serialized)
 struct HeaderLimitTests {
     /// A 200 KB header gets a 431 answer, not silence until the client gives up. The receive
     /// timeout (20 s) only bounds how long a broken server can stall the test; it is not a speed
