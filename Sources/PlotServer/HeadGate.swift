@@ -34,6 +34,9 @@ final class HeadGate: @unchecked Sendable {
     let upstream: sockaddr_un
     let port: UInt16
     private var task: Task<Void, Never>?
+    private let lock = NSLock()
+    private var isStopping = false
+    var stopping: Bool { lock.withLock { isStopping } }
 
     /// Accept on `listener` (bound and listening on the server's public address); pass heads
     /// on to `upstream`.
@@ -56,11 +59,16 @@ final class HeadGate: @unchecked Sendable {
                 group.addTask { try? await pool.run() }
                 group.addTask {
                     await withTaskGroup(of: Void.self) { connections in
-                        do {
-                            for try await client in accepting.sockets {
-                                connections.addTask { await HeadGate.serve(client, upstream: self.upstream, pool: pool) }
-                            }
-                        } catch {}
+                        // An accept that fails (out of file descriptors, a connection reset
+                        // before it was taken) must not end the server: retry until stopped.
+                        while !Task.isCancelled && !self.stopping {
+                            do {
+                                for try await client in accepting.sockets {
+                                    connections.addTask { await HeadGate.serve(client, upstream: self.upstream, pool: pool) }
+                                }
+                            } catch {}
+                            try? await Task.sleep(nanoseconds: 10_000_000)
+                        }
                         connections.cancelAll()
                     }
                 }
@@ -72,6 +80,7 @@ final class HeadGate: @unchecked Sendable {
 
     /// Stop accepting and end every connection.
     func stop() async {
+        lock.withLock { isStopping = true }
         HeadGate.shutdownBoth(listener)   // wakes the accept loop
         task?.cancel()
         await task?.value
@@ -79,10 +88,26 @@ final class HeadGate: @unchecked Sendable {
     }
 
     static func serve(_ client: AsyncSocket, upstream: sockaddr_un, pool: some AsyncSocketPool) async {
-        guard let up = try? await connect(upstream, pool: pool) else { try? client.close(); return }
+        // The first whole head, before anything is opened upstream: a client that connects and
+        // sends nothing (or half a head) costs one socket, not three.
+        var meter = HeadMeter()
+        var first: [UInt8] = []
+        while first.isEmpty {
+            guard let chunk = try? await client.read(atMost: 16 * 1024), !chunk.isEmpty else { try? client.close(); return }
+            switch meter.feed(chunk) {
+            case .pass(let bytes): first = bytes
+            case .tooLarge:
+                _ = try? await client.write(Data(response431))
+                try? client.close()
+                return
+            }
+        }
+        guard let up = try? await connect(upstream, pool: pool), (try? await up.write(Data(first))) != nil else {
+            try? client.close(); return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {   // client -> server, head by head
-                var meter = HeadMeter()
+                var meter = meter
                 while let chunk = try? await client.read(atMost: 16 * 1024), !chunk.isEmpty {
                     switch meter.feed(chunk) {
                     case .pass(let bytes):

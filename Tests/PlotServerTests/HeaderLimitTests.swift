@@ -31,4 +31,22 @@ struct HeaderLimitTests {
             #expect(ok.status == 200)
         }
     }
+
+    /// Clients that connect and send half a head (or nothing) hold no request open upstream,
+    /// and the server keeps answering others.
+    @Test func halfOpenClientsDoNotBlockOthers() async throws {
+        try await withServer { server, _ in
+            let port = server.port
+            let idle = try await onThread { () -> [RawConnection] in
+                try (0..<100).map { i in
+                    let c = try RawConnection(port: port, timeout: 5)
+                    if i % 2 == 0 { c.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ") }
+                    return c
+                }
+            }
+            defer { idle.forEach { $0.shutdown() } }
+            let ok = try await fetch(port, "GET", "/")
+            #expect(ok.status == 200)
+        }
+    }
 }

@@ -37,6 +37,3 @@ extension Tape {
     }
 }
 
-/// log p(x | logits) for one pixel (evaluation and sampling code).
-@inline(__always)
-public func bernoulliLogProb(_ x: Float, logit l: Float) -> Float { x * l - stableSoftplus(l) }
