@@ -8,22 +8,22 @@ public struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Dataset: mnist5k, fashion, idx:DIR or amat:DIR.", valueName: "name"))
     public var dataset: String = "mnist5k"
 
-    @Option(name: .long, help: "Training epochs (default: the chapter's; --quick and --full change it).")
+    @Option(name: .long, parsing: .unconditional, help: "Training epochs (default: the chapter's; --quick and --full change it).")
     public var epochs: Int?
 
-    @Option(name: .long, help: "Seed for weights, data order and noise.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for weights, data order and noise.")
     public var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Seed of the static binarization (the same digits for every model).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the static binarization (the same digits for every model).")
     public var dataSeed: UInt64 = 0
 
-    @Option(name: .customLong("latent"), help: "Latent dimensions D.")
+    @Option(name: .customLong("latent"), parsing: .unconditional, help: "Latent dimensions D.")
     public var latentDim: Int = 32
 
-    @Option(name: .long, help: "Mini-batch size.")
+    @Option(name: .long, parsing: .unconditional, help: "Mini-batch size.")
     public var batchSize: Int = 64
 
-    @Option(name: .customLong("lr"), help: "Learning rate.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate.")
     public var learningRate: Float = 1e-3
 
     @Option(name: .long, help: "Optimiser: adam or adamax.")
@@ -50,19 +50,24 @@ public struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Address to serve on with --serve (loopback by default).")
     public var host: String = "127.0.0.1"
 
-    @Option(name: .long, help: "Port to serve on with --serve.")
+    @Option(name: .long, parsing: .unconditional, help: "Port to serve on with --serve.")
     public var port: UInt16 = 8000
 
     public init() {}
 
     public func validate() throws {
-        guard epochs.map({ $0 > 0 }) ?? true else { throw ValidationError("--epochs must be at least 1") }
-        guard latentDim > 0 && latentDim <= 1024 else { throw ValidationError("--latent must be between 1 and 1024") }
-        guard batchSize > 0 && batchSize <= 4096 else { throw ValidationError("--batch-size must be between 1 and 4096") }
-        guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--lr must be in (0, 1)") }
-        guard Optimizer.Kind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamax") }
-        guard !(quick && full) else { throw ValidationError("--quick and --full cannot be used together") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs): must be at least 1") }
+        guard latentDim > 0 && latentDim <= 1024 else { throw ValidationError("--latent \(latentDim): must be between 1 and 1024") }
+        guard batchSize > 0 && batchSize <= 4096 else { throw ValidationError("--batch-size \(batchSize): must be between 1 and 4096") }
+        guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--lr \(learningRate): must be in (0, 1)") }
+        guard Optimizer.Kind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer \(optimizer): must be adam or adamax") }
+        guard !(quick && full) else { throw ValidationError("--quick and --full cannot be used together: pick one") }
         do { _ = try DataSource.parse(dataset) } catch { throw ValidationError("\(error)") }
+        // Before any training: an output folder that cannot be written would otherwise fail
+        // only when the first checkpoint or report is written, after the work is done.
+        if let problem = probeWritableFolder(output) {
+            throw ValidationError("--output \(output): \(problem): pass --output with a folder you can write")
+        }
     }
 
     /// The run length a chapter asked for, adjusted by --quick / --full / --epochs.
@@ -89,6 +94,58 @@ public struct CommonOptions: ParsableArguments {
 
     public var binarizationName: String { dynamic ? "dynamic" : "static (seed \(dataSeed))" }
     public var cache: ModelCache { ModelCache(root: output + "/models") }
+}
+
+/// Create `path` (and its parents) if needed and check that a file can be written in it;
+/// nil if so, otherwise what is wrong, in words.
+public func probeWritableFolder(_ path: String) -> String? {
+    func make(_ dir: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+            return isDirectory.boolValue ? nil : "\(dir) is a file, not a folder"
+        }
+        let parent = (dir as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != dir, let problem = make(parent) { return problem }
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            return "cannot create \(dir) (\(String(cString: strerror(errno))))"
+        }
+        return nil
+    }
+    if let problem = make(path) { return problem }
+    let probe = (path as NSString).appendingPathComponent(".write-probe-\(getpid())")
+    let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { return "cannot write in it (\(String(cString: strerror(errno))))" }
+    close(fd)
+    unlink(probe)
+    return nil
+}
+
+/// A chapter's command: parses the common flags and runs, and any error in the flags is
+/// one line on stderr ("error: --epochs -3: must be at least 1 (see --help)") and exit status
+/// 64, not a usage screen.
+public protocol ChapterCommand: ParsableCommand {}
+
+extension ChapterCommand {
+    public static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ValidationError {
+            flagError(error)
+        } catch {
+            // --help, --version and mistakes in the flags come from the parser (as its own
+            // error types, also out of run()); any other error is the chapter's.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { flagError(error) }
+            fail("\(error)")
+        }
+    }
+
+    private static func flagError(_ error: Error) -> Never {
+        let message = DataError.oneLine(Self.message(for: error)).trimmingCharacters(in: .whitespaces)
+        FileHandle.standardError.write(Data("error: \(message) (see --help)\n".utf8))
+        Foundation.exit(exitCode(for: error).rawValue)
+    }
 }
 
 /// Print a one-line error to stderr and exit with status 1.

@@ -108,14 +108,9 @@ extension ChapterSession {
     /// `name` and `key` (which should name the models' cache keys and every setting that matters).
     /// Slow evaluations (importance-weighted bounds, decompressions scored by a classifier) use it,
     /// so re-running a chapter whose models are cached takes seconds. --retrain recomputes.
+    /// The file records the `CodeVersion` that computed it: a memo of another version is
+    /// recomputed, with a one-line notice.
     public func memo<T: Codable>(_ name: String, key: [String], _ compute: () throws -> T) throws -> T {
-        let file = "\(options.output)/models/memo/\(name)-\(String(sha256Hex(key.joined(separator: "|")).prefix(12))).json"
-        if !options.retrain, let data = FileManager.default.contents(atPath: file),
-           let value = try? JSONDecoder().decode(T.self, from: data) {
-            return value
-        }
-        let value = try compute()
-        try writeAtomically(JSONEncoder().encode(value), to: file)
-        return value
+        try memoize(name, key: key, in: "\(options.output)/models/memo", retrain: options.retrain, compute)
     }
 }

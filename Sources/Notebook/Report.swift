@@ -102,12 +102,6 @@ public final class Report {
         }
     }
 
-    /// Literal code (not from the chapter's source), e.g. a command line.
-    public func codeBlock(_ code: String, label: String? = nil) {
-        let l = label.map { "<div class=\"label\">\(HTML.escape($0))</div>" } ?? ""
-        fragments.append("<div class=\"codecell\">\(l)<pre><code>\(HTML.escape(code))</code></pre></div>")
-    }
-
     func figureHTML(img: String, caption: String, link: String?) -> String {
         figureCount += 1
         let cap = "<figcaption><b>Figure \(figureCount).</b> \(Markdown.inlineHTML(caption))</figcaption>"

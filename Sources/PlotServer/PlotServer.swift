@@ -55,6 +55,7 @@ public final class PlotServer: @unchecked Sendable {
     private var http: HTTPServer?
     private var runTask: Task<Void, Never>?
     private var keepAliveTask: Task<Void, Never>?
+    private var gate: HeadGate?
     private var boundPort: UInt16?
     private var livePage: String = LivePage.html(title: "Live run", chapter: 0)
 
@@ -111,7 +112,10 @@ public final class PlotServer: @unchecked Sendable {
         // but only inside the server's task).
         try Self.checkBindable(address, host: host, port: requestedPort)
 
-        let server = Self.makeHTTPServer(address, handler: Router(owner: self))
+        // FlyingFox listens privately; the public socket is the gate's (HeadGate.swift), which
+        // bounds request heads before FlyingFox reads them.
+        let privateAddress = sockaddr_un.unix(abstractNamespace: "plotserver-\(getpid())-\(UUID().uuidString)")
+        let server = HTTPServer(address: privateAddress, timeout: 30, logger: .disabled, handler: Router(owner: self))
         let failure = FailureBox()
         let task = Task {
             do { try await server.run() } catch { failure.set(error) }
@@ -131,12 +135,17 @@ public final class PlotServer: @unchecked Sendable {
             }
             try await Task.sleep(nanoseconds: 5_000_000)
         }
-        var actual = requestedPort
-        switch await server.listeningAddress {
-        case let .ip4(_, port)?: actual = port
-        case let .ip6(_, port)?: actual = port
-        default: break
+        let gate: HeadGate
+        do {
+            gate = try HeadGate(listeningOn: Self.listen(address), upstream: privateAddress)
+            try await gate.start()
+        } catch {
+            await server.stop(timeout: 0.1)
+            await task.value
+            lock.withLock { http = nil; runTask = nil }
+            throw Self.mapError(error, host: host, port: requestedPort)
         }
+        let actual = gate.port
         let hub = self.hub, interval = keepAliveInterval
         let keepAlive = Task {
             while !Task.isCancelled {
@@ -145,19 +154,20 @@ public final class PlotServer: @unchecked Sendable {
                 hub.keepAlive()
             }
         }
-        lock.withLock { boundPort = actual; keepAliveTask = keepAlive }
+        lock.withLock { boundPort = actual; keepAliveTask = keepAlive; self.gate = gate }
     }
 
     /// Stops listening, ends every event stream and closes all connections.
     public func stop() async {
-        let (server, task, keepAlive) = lock.withLock { () -> (HTTPServer?, Task<Void, Never>?, Task<Void, Never>?) in
-            defer { http = nil; runTask = nil; keepAliveTask = nil }
-            return (http, runTask, keepAliveTask)
+        let (server, task, keepAlive, gate) = lock.withLock { () -> (HTTPServer?, Task<Void, Never>?, Task<Void, Never>?, HeadGate?) in
+            defer { http = nil; runTask = nil; keepAliveTask = nil; self.gate = nil }
+            return (http, runTask, keepAliveTask, self.gate)
         }
         keepAlive?.cancel()
         hub.close()
-        await server?.stop(timeout: 0.1)
+        await server?.stop(timeout: 0.1)   // closes its connections, which ends the gate's copies
         await task?.value
+        await gate?.stop()
     }
 
     // MARK: - Requests
@@ -308,10 +318,21 @@ public final class PlotServer: @unchecked Sendable {
         }
     }
 
-    static func makeHTTPServer(_ address: BindAddress, handler: some HTTPHandler) -> HTTPServer {
+    /// A listening socket on the public address.
+    static func listen(_ address: BindAddress) throws -> Socket {
         switch address {
-        case let .v4(a): return HTTPServer(address: a, timeout: 30, logger: .disabled, handler: handler)
-        case let .v6(a): return HTTPServer(address: a, timeout: 30, logger: .disabled, handler: handler)
+        case let .v4(a):
+            let s = try Socket(domain: AF_INET)
+            try s.setValue(true, for: .localAddressReuse)
+            try s.bind(to: a)
+            try s.listen()
+            return s
+        case let .v6(a):
+            let s = try Socket(domain: AF_INET6)
+            try s.setValue(true, for: .localAddressReuse)
+            try s.bind(to: a)
+            try s.listen()
+            return s
         }
     }
 

@@ -10,6 +10,9 @@ import Darwin
 /// and runs on its own thread so blocking reads never starve the server's tasks.
 final class RawConnection: @unchecked Sendable {
     let fd: Int32
+    /// Whether the last `read` ended because the server closed the connection (not because
+    /// the receive timeout ran out or `done` held).
+    private(set) var sawEOF = false
 
     init(port: UInt16, timeout: Double = 3) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -39,8 +42,10 @@ final class RawConnection: @unchecked Sendable {
     func read(until done: (Data) -> Bool = { _ in false }) -> Data {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
+        sawEOF = false
         while !done(data) {
             let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { sawEOF = true }
             if n <= 0 { break }
             data.append(contentsOf: buffer[0..<n])
         }

@@ -41,33 +41,39 @@ struct ModelTests {
         #expect(run.history[2].validationELBO > run.history[0].validationELBO)
     }
 
+    /// A run killed after its first epoch (what a kill leaves on disk is the checkpoint the
+    /// cache wrote after that epoch) and asked for again resumes through the cache's own path
+    /// (`ModelCache.model`, `Checkpoint.load`) to the same bits as a run never interrupted:
+    /// weights, Adam's moments, step count and history.
     @Test(.enabled(if: haveData, skipMessage))
-    func resumeContinuesExactly() throws {
+    func interruptedRunResumesThroughTheCacheBitForBit() throws {
         let data = try #require(smallDigits)
-        let dir = tempDir()
         let config = TrainingConfig(epochs: 2, batchSize: 32, maxTrainImages: 96)
-        // straight through
-        let straight = TrainingRun(model: VAE(tinyPixelCNN, seed: 3), config: config)
-        try straight.train(on: data)
-        // one epoch, checkpoint, load, one more epoch
-        var half = config; half.epochs = 1
-        let first = TrainingRun(model: VAE(tinyPixelCNN, seed: 3), config: half)
-        try first.train(on: data)
-        try Checkpoint.save(first, datasetFingerprint: data.fingerprint, to: dir + "/m.ckpt")
-        let (loaded, fp) = try Checkpoint.load(dir + "/m.ckpt")
-        #expect(fp == data.fingerprint)
-        #expect(loaded.epochsDone == 1)
-        let resumed = TrainingRun(model: loaded.model, config: config)
-        resumed.history = loaded.history
-        resumed.optimizer.restore(step: loaded.optimizer.t, m: loaded.optimizer.m.map { $0.values }, v: loaded.optimizer.v.map { $0.values })
-        try resumed.train(on: data)
-        for (a, b) in zip(straight.model.parameters, resumed.model.parameters) {
+        let (straight, o) = try ModelCache(root: tempDir()).model(tinyPixelCNN, config, data: data)
+        guard case .trained = o else { Issue.record("\(o)"); return }
+
+        let cache = ModelCache(root: tempDir())
+        let file = cache.path(tinyPixelCNN, config, fingerprint: data.fingerprint)
+        var afterFirstEpoch: Data? = nil
+        _ = try cache.model(tinyPixelCNN, config, data: data, onEpoch: { record in
+            if record.epoch == 1 { afterFirstEpoch = FileManager.default.contents(atPath: file) }
+        })
+        try #require(afterFirstEpoch).write(to: URL(fileURLWithPath: file))   // the state a kill after epoch 1 leaves
+
+        let (resumed, origin) = try cache.model(tinyPixelCNN, config, data: data)
+        guard case .resumed(let from) = origin else { Issue.record("did not resume: \(origin)"); return }
+        #expect(from == 1)
+        #expect(resumed.epochsDone == 2)
+        for (a, b) in zip(straight.model.parameters, resumed.model.parameters) { #expect(a.values == b.values) }
+        for (a, b) in zip(straight.optimizer.m + straight.optimizer.v, resumed.optimizer.m + resumed.optimizer.v) {
             #expect(a.values == b.values)
         }
+        #expect(straight.optimizer.t == resumed.optimizer.t)
+        #expect(straight.history.map { $0.validationELBO } == resumed.history.map { $0.validationELBO })
     }
 
     @Test(.enabled(if: haveData, skipMessage))
-    func modelCacheReusesAndResumes() throws {
+    func modelCacheReusesAFinishedModel() throws {
         let data = try #require(smallDigits)
         let cache = ModelCache(root: tempDir())
         var config = TrainingConfig(epochs: 1, batchSize: 32, maxTrainImages: 64)
@@ -75,7 +81,7 @@ struct ModelTests {
         guard case .trained = originA else { Issue.record("first request should train"); return }
         let (b, originB) = try cache.model(tinyFactorized, config, data: data)
         guard case .cached = originB else { Issue.record("second request should come from the cache"); return }
-        #expect(a.model.parameters[0].values == b.model.parameters[0].values)
+        for (x, y) in zip(a.model.parameters, b.model.parameters) { #expect(x.values == y.values) }
         // A different recipe is a different file.
         config.seed = 2
         #expect(cache.path(tinyFactorized, config, fingerprint: data.fingerprint)
@@ -101,10 +107,8 @@ struct ModelTests {
         for s in 0..<20 { elbo += run.model.evaluate(test, seed: UInt64(s)).elbo }
         elbo /= 20
         let nll64 = run.model.importanceWeightedNLL(test, k: 64, rowsPerPass: 40).mean
-        let nll1 = run.model.importanceWeightedNLL(test, k: 1).mean
         #expect(nll64 < -elbo)            // tighter than the ELBO
-        #expect(abs(nll1 - -elbo) < 3.0)  // k = 1 is one-sample ELBO
-        #expect(nll64 > 0)
+        // (That the bound reaches log p(x) is checked against quadrature in BoundTests.)
     }
 
     @Test func unconditionalNLLIsExact() {

@@ -42,8 +42,8 @@ struct PerfOpTests {
         let net = ConditioningNet(latentDim: 4, channels: [3, 2, 2], rng: &rng)
         let z = randomTensor([2, 4], seed: 72)
         let t = Tape(recording: false)
-        let fused = net(t, z)   // fuseUpsample is on by default
-        // the plain path, spelled out (not by flipping the global flag: tests run concurrently)
+        let fused = net(t, z)
+        // the plain path, spelled out
         var h = t.reshape(t.elu(net.fc(t, z)), [2, 7, 7, 3])
         h = t.elu(net.c1(t, t.upsampleNearest(h, factor: 2)))
         let plain = t.elu(net.c2(t, t.upsampleNearest(h, factor: 2)))

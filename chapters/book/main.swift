@@ -12,7 +12,7 @@ import ChapterKit
 import Foundation
 import Notebook
 
-struct BookCommand: ParsableCommand {
+struct BookCommand: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "book",
         abstract: "Run chapters 0-9 in order (each reusing the model cache) and write the whole book and its index.")
@@ -35,6 +35,9 @@ struct BookCommand: ParsableCommand {
     func validate() throws {
         guard !(quick && full) else { throw ValidationError("--quick and --full cannot be used together") }
         _ = try selected()
+        if let problem = probeWritableFolder(output) {
+            throw ValidationError("--output \(output): \(problem): pass --output with a folder you can write")
+        }
     }
 
     func selected() throws -> [(number: Int, title: String)] {

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter0: ParsableCommand {
+struct Chapter0: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter0",
         abstract: "Chapter 0: the paradox. A more powerful decoder, a better model, and less information in z; a map of the book.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter1: ParsableCommand {
+struct Chapter1: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter1",
         abstract: "Chapter 1: a VAE refresher. Trains the factorized-decoder VAE and writes its report.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter2: ParsableCommand {
+struct Chapter2: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter2",
         abstract: "Chapter 2: posterior collapse, shown on data a PixelCNN can model alone; KL annealing and free bits.")

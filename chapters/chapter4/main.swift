@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter4: ParsableCommand {
+struct Chapter4: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter4",
         abstract: "Chapter 4: information preference. Sweep the decoder's receptive field and measure the bits in z.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter5: ParsableCommand {
+struct Chapter5: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter5",
         abstract: "Chapter 5: a PixelCNN decoder with a small receptive field makes z a lossy code of global structure.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter6: ParsableCommand {
+struct Chapter6: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter6",
         abstract: "Chapter 6: an autoregressive-flow prior against an inverse-autoregressive-flow posterior of the same cost.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter7: ParsableCommand {
+struct Chapter7: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter7",
         abstract: "Chapter 7: showcase. Slide the decoder's receptive field and watch what the code keeps.")

@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter9: ParsableCommand {
+struct Chapter9: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter9",
         abstract: "Chapter 9: connections. The book's own results in one table, and where the ideas went next.")

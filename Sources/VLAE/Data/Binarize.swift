@@ -83,12 +83,15 @@ extension Dataset {
 
     // The cache file: "VLAEBIN1", SHA-256 of the key, three UInt32 counts (little-endian),
     // the three splits' pixels packed 8 to a byte, and a SHA-256 of everything before it.
-    // A file that fails any check is ignored and rewritten.
+    // A file that fails any check (another key or code version, a bad checksum) is ignored and rewritten.
 
     private static let cacheMagic = Array("VLAEBIN1".utf8)
+    /// The key as hashed into the file: with the code version, so that a file written by
+    /// another version fails the check and is redrawn.
+    static func versionedKey(_ key: String) -> String { key + "|format \(CodeVersion.current)" }
 
     private func writeBinarizedCache(_ data: Dataset, to path: String, key: String) {
-        var bytes = Dataset.cacheMagic + hexBytes(sha256Hex(key))
+        var bytes = Dataset.cacheMagic + hexBytes(sha256Hex(Dataset.versionedKey(key)))
         for set in [data.train, data.validation, data.test] {
             let c = UInt32(set.count)
             bytes += [UInt8(c & 255), UInt8(c >> 8 & 255), UInt8(c >> 16 & 255), UInt8(c >> 24)]
@@ -96,7 +99,7 @@ extension Dataset {
         for set in [data.train, data.validation, data.test] { bytes += packBits(set.pixels) }
         bytes += hexBytes(sha256Hex(bytes))
         do {
-            try writeFileAtomically(bytes, to: path)
+            try writeAtomically(Data(bytes), to: path)
         } catch {
             // The cache only saves time: say so and go on.
             FileHandle.standardError.write(Data("warning: cannot write binarization cache \(path): \(error.localizedDescription)\n".utf8))
@@ -111,7 +114,7 @@ extension Dataset {
         let packed = sets.map { ($0.pixels.count + 7) / 8 }
         guard bytes.count == header + packed.reduce(0, +) + 32,
               Array(bytes[0..<8]) == Dataset.cacheMagic,
-              Array(bytes[8..<40]) == hexBytes(sha256Hex(key)),
+              Array(bytes[8..<40]) == hexBytes(sha256Hex(Dataset.versionedKey(key))),
               Array(bytes[(bytes.count - 32)...]) == hexBytes(sha256Hex(Array(bytes[..<(bytes.count - 32)])))
         else { return nil }
         for (s, set) in sets.enumerated() {

@@ -41,7 +41,7 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Newlines from nested error messages would break the one-line promise.
-    static func oneLine(_ s: String) -> String {
+    public static func oneLine(_ s: String) -> String {
         String(s.map { $0.isNewline ? " " : $0 })
     }
 }

@@ -24,24 +24,6 @@ func readMaybeGzipped(_ path: String, fix: String) throws -> (bytes: [UInt8], ra
     return (isGzip(raw) ? try gunzip(raw, file: path, fix: fix) : raw, raw)
 }
 
-/// Write a file atomically: write a temporary file beside it, then rename it into place,
-/// so that a reader never sees half a file even if we are killed mid-write.
-func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let temp = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.globallyUniqueString).tmp")
-    do {
-        try Data(bytes).write(to: temp)
-        if rename(temp.path, url.path) != 0 {
-            throw CocoaError(.fileWriteUnknown)
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw error
-    }
-}
-
 /// `path` joined onto `dir`, written the way the user would type it.
 func joinPath(_ dir: String, _ name: String) -> String {
     if dir.isEmpty || dir == "." { return name }

@@ -24,7 +24,9 @@ func gunzip(_ input: [UInt8], file: String, fix: String) throws -> [UInt8] {
     if input.count >= 18 {
         let n = input.count
         let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        guess = max(guess, min(isize + 1, 1 << 30))
+        // A corrupt trailer can claim gigabytes: deflate expands at most ~1032:1, so never
+        // reserve more than the input could inflate to.
+        guess = max(guess, min(isize + 1, 1 << 30, input.count * 1032))
     }
     var output = [UInt8](repeating: 0, count: guess)
     var produced = 0
@@ -70,6 +72,8 @@ func gunzip(_ input: [UInt8], file: String, fix: String) throws -> [UInt8] {
             }
         }
     }
+    // Keep only what was produced (a fresh, tight copy when the buffer is much bigger).
+    if produced * 2 < output.count { return Array(output[..<produced]) }
     output.removeSubrange(produced...)
     return output
 }

@@ -57,17 +57,26 @@ func readIDXImages(_ path: String, fix: String) throws -> (pixels: [Float], coun
     return (pixels, dims[0], sha256Hex(raw))
 }
 
-/// Read an IDX label file (raw or gzipped).
-func readIDXLabels(_ path: String, fix: String) throws -> (labels: [Int], rawSHA256: String) {
+/// Read an IDX label file (raw or gzipped), every label checked to be a class: 0..<classCount.
+/// (A label out of range would index past the end of a classifier's outputs, and the compute
+/// code is built -Ounchecked: it would not trap, it would corrupt memory.)
+func readIDXLabels(_ path: String, classCount: Int = 10, fix: String) throws -> (labels: [Int], rawSHA256: String) {
     let (bytes, raw) = try readMaybeGzipped(path, fix: fix)
     let (dims, offset) = try parseIDXHeader(bytes, file: path, expectedDims: 1, fix: fix)
-    return (bytes[offset..<(offset + dims[0])].map { Int($0) }, sha256Hex(raw))
+    let labels = bytes[offset..<(offset + dims[0])].map { Int($0) }
+    if let i = labels.firstIndex(where: { $0 >= classCount }) {
+        let others = labels.lazy.filter { $0 >= classCount }.count - 1
+        throw DataError(.badFormat, file: path,
+                        problem: "label at index \(i) (counting from 0) is \(labels[i]), expected 0...\(classCount - 1)"
+                            + (others > 0 ? " (and \(others) more out of range)" : ""), fix: fix)
+    }
+    return (labels, sha256Hex(raw))
 }
 
 /// Read an images file and its labels file into one `ImageSet`, checking the counts agree.
-func readIDXSet(images: String, labels: String, fix: String) throws -> (set: ImageSet, hashes: [String]) {
+func readIDXSet(images: String, labels: String, classCount: Int, fix: String) throws -> (set: ImageSet, hashes: [String]) {
     let im = try readIDXImages(images, fix: fix)
-    let lb = try readIDXLabels(labels, fix: fix)
+    let lb = try readIDXLabels(labels, classCount: classCount, fix: fix)
     guard lb.labels.count == im.count else {
         throw DataError(.badFormat, file: labels,
                         problem: "has \(lb.labels.count) labels but \(images) has \(im.count) images", fix: fix)
@@ -79,8 +88,8 @@ func readIDXSet(images: String, labels: String, fix: String) throws -> (set: Ima
 /// train (the last 5,000 images, or 10% when that is smaller).
 func loadIDXDataset(name: String, trainImages: String, trainLabels: String, testImages: String,
                     testLabels: String, classNames: [String], fix: String) throws -> Dataset {
-    let (fullTrain, trainHashes) = try readIDXSet(images: trainImages, labels: trainLabels, fix: fix)
-    let (test, testHashes) = try readIDXSet(images: testImages, labels: testLabels, fix: fix)
+    let (fullTrain, trainHashes) = try readIDXSet(images: trainImages, labels: trainLabels, classCount: classNames.count, fix: fix)
+    let (test, testHashes) = try readIDXSet(images: testImages, labels: testLabels, classCount: classNames.count, fix: fix)
     let v = validationCount(trainCount: fullTrain.count)
     let (train, validation) = splitTail(fullTrain, validation: v)
     let rule = "idx: test as given; validation = last min(5000, 10%) of train"

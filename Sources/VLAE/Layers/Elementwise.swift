@@ -107,19 +107,6 @@ extension Tape {
         return out
     }
 
-    /// a + c for a constant c.
-    public func addScalar(_ a: Tensor, _ c: Float) -> Tensor {
-        let out = Tensor(uninitialized: a.shape)
-        for i in 0..<a.count { out.data[i] = a.data[i] + c }
-        if needsGrad(a) {
-            record(out) {
-                let go = out.grad!, ga = a.gradBuffer()
-                for i in 0..<a.count { ga[i] += go[i] }
-            }
-        }
-        return out
-    }
-
     // MARK: exp, log, square
 
     /// exp(a). Backward: d/da = exp(a), which is the output.

@@ -41,11 +41,6 @@ extension Tape {
         return out
     }
 
-    /// Sum over all but the first axis: [N, ...] -> [N] (per-example totals).
-    public func sumPerExample(_ a: Tensor) -> Tensor {
-        sumLastAxis(reshape(a, [a.shape[0], a.count / a.shape[0]]))
-    }
-
     /// log sum_j exp(a[i, j]) over the last axis, computed stably by subtracting the row max.
     /// Backward: d/da[i,j] = softmax(a[i, :])_j.
     public func logsumexp(_ a: Tensor) -> Tensor {

@@ -39,6 +39,3 @@ extension Tape {
     // @end
 }
 
-/// log p(x | logits) for one pixel (evaluation and sampling code).
-@inline(__always)
-public func bernoulliLogProb(_ x: Float, logit l: Float) -> Float { x * l - stableSoftplus(l) }

@@ -86,4 +86,3 @@ let blasSingleThreaded: Void = setBLASThreads(1)
 
 /// The number of threads OpenBLAS itself uses (setComputeThreads keeps it at one).
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-public func blasThreads() -> Int { Int(openblas_get_num_threads()) }

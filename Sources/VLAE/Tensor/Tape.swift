@@ -14,7 +14,8 @@
 
 public final class Tape {
     public var recording: Bool
-    private var backwardSteps: [() -> Void] = []
+    /// Each recorded op's output and its backward step.
+    private var backwardSteps: [(out: Tensor, step: () -> Void)] = []
 
     public init(recording: Bool = true) { self.recording = recording }
 
@@ -33,15 +34,17 @@ public final class Tape {
     @inline(__always)
     public func record(_ out: Tensor, _ step: @escaping () -> Void) {
         out.requiresGrad = true
-        backwardSteps.append(step)
+        backwardSteps.append((out, step))
     }
 
     /// Run every recorded backward step, from the last op to the first.
     /// `loss` must be a scalar; its gradient is seeded with `seed` (1 by default).
+    /// An op whose output received no gradient (it does not reach the loss) is skipped: its
+    /// contribution is zero, and its backward step would read a gradient that does not exist.
     public func backward(from loss: Tensor, seed: Float = 1) {
         precondition(loss.count == 1, "backward(from:) needs a scalar loss, got shape \(loss.shape)")
         loss.gradBuffer()[0] = seed
-        for step in backwardSteps.reversed() { step() }
+        for (out, step) in backwardSteps.reversed() where out.grad != nil { step() }
     }
 
     /// Forget the recorded steps (and with them every intermediate tensor).

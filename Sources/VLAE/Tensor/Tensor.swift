@@ -130,23 +130,6 @@ extension Tensor {
         rng.fillNormal(t.buffer, std: std)
         return t
     }
-
-    /// Uniform(-a, a) entries with a = sqrt(6 / (fanIn + fanOut)) * gain (Glorot / Xavier).
-    public static func glorot(_ shape: [Int], fanIn: Int, fanOut: Int, gain: Float = 1, rng: inout RNG) -> Tensor {
-        let a = gain * (6.0 / Float(fanIn + fanOut)).squareRoot()
-        let t = Tensor(uninitialized: shape, requiresGrad: true)
-        rng.fillUniform(t.buffer, -a, a)
-        return t
-    }
-
-    /// Uniform(-a, a) with a = gain * sqrt(3 / fanIn): unit-variance outputs for unit inputs
-    /// (He-style when gain = sqrt(2)); what the models in this book use for weights.
-    public static func fanIn(_ shape: [Int], fanIn: Int, gain: Float = 1, rng: inout RNG) -> Tensor {
-        let a = gain * (3.0 / Float(max(fanIn, 1))).squareRoot()
-        let t = Tensor(uninitialized: shape, requiresGrad: true)
-        rng.fillUniform(t.buffer, -a, a)
-        return t
-    }
 }
 
 // MARK: - Memory behaviour

@@ -12,8 +12,16 @@
 
 import Foundation
 
+/// The version of the code's results. Bump it when a change to an op, a model, the training
+/// loop or an evaluation makes what earlier runs computed wrong: every checkpoint and memo
+/// written before then is then retrained or recomputed (with a one-line notice), never reused.
+public enum CodeVersion {
+    public static let current = 1
+}
+
 public struct CheckpointHeader: Codable {
-    public var format = 1
+    /// The `CodeVersion` of the code that wrote the file.
+    public var format = CodeVersion.current
     public var model: ModelConfig
     public var training: TrainingConfig
     public var datasetFingerprint: String
@@ -51,10 +59,18 @@ public enum Checkpoint {
     }
 
     /// Rebuild a TrainingRun from a checkpoint: same weights, optimiser state and history.
-    public static func load(_ path: String) throws -> (run: TrainingRun, fingerprint: String) {
+    /// With `training`, the run continues as a run of that configuration, which must differ
+    /// from the checkpoint's only in the epoch count (to continue a shorter run).
+    public static func load(_ path: String, as training: TrainingConfig? = nil) throws -> (run: TrainingRun, fingerprint: String) {
         let (header, floats) = try read(path)
+        if let training, training.resumeKey != header.training.resumeKey {
+            throw CheckpointError(path: path, problem: "holds another training configuration than the one asked for")
+        }
+        if let training, header.history.count > training.epochs {
+            throw CheckpointError(path: path, problem: "holds \(header.history.count) epochs, more than the \(training.epochs) asked for")
+        }
         let model = VAE(header.model, seed: header.training.seed)
-        let run = TrainingRun(model: model, config: header.training)
+        let run = TrainingRun(model: model, config: training ?? header.training)
         let targets = model.parameters + run.optimizer.m + run.optimizer.v
         guard targets.count == header.tensors.count,
               zip(targets, header.tensors).allSatisfy({ $0.count == $1.count }) else {
@@ -80,11 +96,21 @@ public enum Checkpoint {
             throw CheckpointError(path: path, problem: "is not a checkpoint of this program")
         }
         let h = data.subdata(in: 8..<16).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard h < UInt64(data.count - 16) else { throw CheckpointError(path: path, problem: "is truncated") }
+        guard h < UInt64(data.count - 16) else { throw CheckpointError(path: path, problem: "is truncated (inside its header)") }
         let header: CheckpointHeader
         do { header = try JSONDecoder().decode(CheckpointHeader.self, from: data.subdata(in: 16..<(16 + Int(h)))) }
         catch { throw CheckpointError(path: path, problem: "has an unreadable header (\(error))") }
-        let expected = header.tensors.reduce(0) { $0 + $1.count }
+        guard header.format == CodeVersion.current else {
+            throw CheckpointError(path: path, problem: "was written by format \(header.format) of this program (this is format \(CodeVersion.current))", stale: true)
+        }
+        var expected = 0
+        for t in header.tensors {
+            let (sum, overflow) = expected.addingReportingOverflow(t.count)
+            guard t.count >= 0, !overflow, sum <= data.count else {
+                throw CheckpointError(path: path, problem: "is corrupt (its header lists impossible tensor sizes)")
+            }
+            expected = sum
+        }
         let body = data.count - 16 - Int(h)
         guard body == expected * 4 else {
             throw CheckpointError(path: path, problem: "is truncated (\(body) of \(expected * 4) bytes of weights)")
@@ -99,19 +125,38 @@ public enum Checkpoint {
 
 public struct CheckpointError: Error, CustomStringConvertible {
     public let path: String, problem: String
-    public var description: String { "\(path) \(problem): delete it and the model will be retrained" }
+    /// Written by another version of the code: readable, but its results may be stale.
+    public var stale = false
+    /// What to do about it.
+    public var fix = "delete it and the model will be retrained"
+    public init(path: String, problem: String, stale: Bool = false, fix: String? = nil) {
+        self.path = path; self.problem = problem; self.stale = stale
+        if let fix { self.fix = fix }
+    }
+    public var description: String { DataError.oneLine("\(path) \(problem): \(fix)") }
 }
 
-/// Write `data` to `path` via a temporary file and a rename (atomic on POSIX file systems).
+/// Write `data` to `path` atomically: to a temporary file beside it (a name unique to this
+/// call), then renamed over the target, so that a reader never sees half a file even if the
+/// program is killed mid-write. The one atomic writer of the module (checkpoints, memos,
+/// the binarization cache).
 public func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let tmp = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    try data.write(to: tmp)
-    if rename(tmp.path, url.path) != 0 {
+        .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.globallyUniqueString).tmp")
+    do {
+        try data.write(to: tmp)
+    } catch {
         try? FileManager.default.removeItem(at: tmp)
-        throw CheckpointError(path: path, problem: "could not be written (rename failed, errno \(errno))")
+        throw CheckpointError(path: path, problem: "could not be written (\(error.localizedDescription))",
+                              fix: "check that its folder is writable and the disk is not full")
+    }
+    if rename(tmp.path, url.path) != 0 {
+        let code = errno
+        try? FileManager.default.removeItem(at: tmp)
+        throw CheckpointError(path: path, problem: "could not be written (rename failed: \(String(cString: strerror(code))))",
+                              fix: "check that its folder is writable and the disk is not full")
     }
 }
 

@@ -24,7 +24,7 @@ public struct ModelCache {
     /// The finished model for this recipe if the cache has it (never trains).
     public func cached(_ model: ModelConfig, _ training: TrainingConfig, fingerprint: String) -> TrainingRun? {
         let file = path(model, training, fingerprint: fingerprint)
-        guard FileManager.default.fileExists(atPath: file), let run = try? Checkpoint.load(file).run,
+        guard FileManager.default.fileExists(atPath: file), let run = try? Checkpoint.load(file, as: training).run,
               run.epochsDone >= training.epochs else { return nil }
         return run
     }
@@ -32,18 +32,31 @@ public struct ModelCache {
     public enum Origin: Sendable { case cached, resumed(fromEpoch: Int), trained }
 
     /// The model for this recipe: from the cache if complete, resumed if a partial checkpoint
-    /// exists, trained from scratch otherwise. A checkpoint is written after every epoch.
+    /// exists, continued from the cached run of the same recipe with fewer epochs if there is
+    /// one, trained from scratch otherwise. A checkpoint is written after every epoch.
     /// `retrain` ignores (and replaces) what the cache holds.
+    ///
+    /// Continuing a shorter run gives the same model, bit for bit, as training the longer run
+    /// from scratch: nothing in training depends on the total epoch count (each epoch draws
+    /// from RNG(seed).fork(epoch); annealing counts steps), and the checkpoint holds the
+    /// optimiser's whole state. The shorter run's file stays in the cache.
     public func model(_ model: ModelConfig, _ training: TrainingConfig, data: Dataset, retrain: Bool = false,
                       onStep: (StepInfo) -> Void = { _ in },
                       onEpoch: (EpochRecord) -> Void = { _ in }) throws -> (run: TrainingRun, origin: Origin) {
         let file = path(model, training, fingerprint: data.fingerprint)
-        var run: TrainingRun? = nil
-        if !retrain, FileManager.default.fileExists(atPath: file) {
-            do { run = try Checkpoint.load(file).run }
-            catch { FileHandle.standardError.write(Data("warning: \(error); retraining\n".utf8)) }
-        }
+        var run: TrainingRun? = retrain ? nil : load(file, as: training)
         if let run, run.epochsDone >= training.epochs { return (run, .cached) }
+        if run == nil && !retrain {
+            // The same recipe trained for fewer epochs: continue it (the longest one found).
+            for shorter in stride(from: training.epochs - 1, through: 1, by: -1) {
+                var t = training; t.epochs = shorter
+                let candidate = path(model, t, fingerprint: data.fingerprint)
+                if FileManager.default.fileExists(atPath: candidate), let r = load(candidate, as: training) {
+                    run = r
+                    break
+                }
+            }
+        }
         let origin: Origin = run.map { .resumed(fromEpoch: $0.epochsDone) } ?? .trained
         let r = run ?? TrainingRun(model: VAE(model, seed: training.seed), config: training)
         try r.train(on: data, onStep: onStep) { record in
@@ -51,5 +64,24 @@ public struct ModelCache {
             onEpoch(record)
         }
         return (r, origin)
+    }
+
+    /// The run in `file`, as a run of `training` (which may ask for more epochs than it holds);
+    /// nil if there is no such file. A file that cannot be used (another format version,
+    /// truncated, another recipe) is reported in one line on stderr, and nil is returned so
+    /// that the model is retrained.
+    func load(_ file: String, as training: TrainingConfig) -> TrainingRun? {
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        do {
+            return try Checkpoint.load(file, as: training).run
+        } catch {
+            FileHandle.standardError.write(Data("notice: \(ModelCache.notice(error)); retraining\n".utf8))
+            return nil
+        }
+    }
+
+    static func notice(_ error: Error) -> String {
+        if let e = error as? CheckpointError { return DataError.oneLine("\(e.path) \(e.problem)") }
+        return DataError.oneLine("\(error)")
     }
 }

@@ -64,16 +64,4 @@ public final class Optimizer {
             g.update(repeating: 0, count: p.count)
         }
     }
-
-    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
-
-    /// Restore the state saved in a checkpoint.
-    public func restore(step: Int, m: [[Float]], v: [[Float]]) {
-        precondition(m.count == parameters.count && v.count == parameters.count)
-        t = step
-        for k in 0..<parameters.count {
-            m[k].withUnsafeBufferPointer { self.m[k].data.update(from: $0.baseAddress!, count: self.m[k].count) }
-            v[k].withUnsafeBufferPointer { self.v[k].data.update(from: $0.baseAddress!, count: self.v[k].count) }
-        }
-    }
 }
