@@ -9,7 +9,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter3: ParsableCommand {
+struct Chapter3: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter3",
         abstract: "Chapter 3: bits-back coding. The ELBO as the length of a real lossless code (BB-ANS), and the rate-distortion trade-off.")

@@ -39,3 +39,7 @@ extension Tape {
     // @end
 }
 
+
+/// log p(x | logit) for one pixel, in floating point (the bits-back coder's float accounting).
+@inline(__always)
+public func bernoulliLogProb(_ x: Float, logit l: Float) -> Float { x * l - stableSoftplus(l) }
