@@ -107,6 +107,26 @@ struct ModelTests {
         #expect(nll64 > 0)
     }
 
+    @Test func sharedXPathGivesTheSameBound() {
+        // The fast path (the decoder's x-only part once per image) against the plain one (the
+        // whole decoder on every sample's copy of x): same codes, same bound, for both decoders,
+        // with chunks that split an image's samples (k = 12, 5 rows per pass) and that hold
+        // several images (k = 3, 8 rows per pass).
+        var rng = RNG(seed: 3)
+        let pixels = (0..<(4 * 784)).map { _ in Float(rng.uniform() < 0.2 ? 1 : 0) }
+        let set = ImageSet(pixels: pixels, labels: [0, 1, 2, 3])
+        for decoder in [DecoderConfig.pixelCNN(PixelCNNConfig(layers: 3, channels: 8)), .factorized] {
+            let model = VAE(ModelConfig(latentDim: 4, decoder: decoder, encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4]), seed: 2)
+            for (k, rows) in [(12, 5), (3, 8)] {
+                let plain = model.importanceWeightedNLL(set, k: k, rowsPerPass: rows, path: .perSample).nllPerImage
+                let fast = model.importanceWeightedNLL(set, k: k, rowsPerPass: rows, path: .sharedX).nllPerImage
+                #expect(plain.count == 4 && fast.count == 4)
+                for (a, b) in zip(plain, fast) { #expect(abs(a - b) < 1e-4 * max(1, abs(a)), "\(decoder) k=\(k): \(a) vs \(b)") }
+                #expect(plain.allSatisfy { $0 > 0 && $0.isFinite })
+            }
+        }
+    }
+
     @Test func unconditionalNLLIsExact() {
         let model = VAE(ModelConfig(decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4, conditioned: false))), seed: 1)
         var rng = RNG(seed: 1)
