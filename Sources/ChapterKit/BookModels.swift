@@ -13,9 +13,57 @@ public struct ModelRecipe {
     public var name: String { config.name + training.nameSuffix }
 }
 
+/// One VLAE configuration: the PixelCNN decoder's depth and width, the code size, the free-bits floor.
+public struct VLAEVariant: Hashable, Sendable {
+    public var layers: Int
+    public var channels: Int
+    public var latentDim: Int
+    /// Free-bits floor, nats per latent dimension (0: off).
+    public var freeBits: Float
+    /// Training epochs by default (nil: the book's standard run length); --quick, --full and --epochs still apply.
+    public var epochs: Int?
+    /// Dynamic binarization (also on with --dynamic).
+    public var dynamic: Bool
+
+    public init(layers: Int = 6, channels: Int = 32, latentDim: Int = 32, freeBits: Float = 0, epochs: Int? = nil, dynamic: Bool = false) {
+        self.layers = layers; self.channels = channels; self.latentDim = latentDim; self.freeBits = freeBits
+        self.epochs = epochs; self.dynamic = dynamic
+    }
+
+    public var decoder: PixelCNNConfig { PixelCNNConfig(layers: layers, channels: channels, kernel: 3) }
+    /// The free nats: D x lambda.
+    public var freeNats: Float { Float(latentDim) * freeBits }
+    /// A short label for tables, kept on one line: "L6 D32 λ0.25" (+ channels, epochs, dynamic when not the default).
+    public var label: String {
+        var parts = ["L\(layers)", "D\(latentDim)", "λ" + String(format: "%.2f", freeBits)]
+        if channels != 32 { parts.insert("\(channels)ch", at: 1) }
+        if let epochs { parts.append("\(epochs)ep") }
+        if dynamic { parts.append("dyn") }
+        return parts.joined(separator: "\u{00A0}")
+    }
+
+    /// Epochs this variant trains under the given flags.
+    public func trainingEpochs(_ o: CommonOptions) -> Int {
+        epochs.map { o.epochs(default: $0, quick: 3, full: max(40, $0)) } ?? o.standardEpochs
+    }
+}
+
 public enum BookModels {
-    /// Free-bits floor of the VLAE, nats per latent dimension (chapter 5's default).
-    public static let vlaeFreeBits: Float = 0.25
+    /// The VLAE every chapter uses (chapter 5 says why, from the measured search below).
+    public static let vlaeDefault = VLAEVariant(layers: 6, channels: 32, latentDim: 32, freeBits: 0.25)
+
+    /// Free-bits floor of the default VLAE, nats per latent dimension.
+    public static var vlaeFreeBits: Float { vlaeDefault.freeBits }
+
+    /// The VLAE configurations chapter 5's search compares.
+    public static let vlaeSearch: [VLAEVariant] = [
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0),
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.25),
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.5),
+        VLAEVariant(layers: 2, latentDim: 32, freeBits: 0.5),
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0),
+        VLAEVariant(layers: 6, latentDim: 8, freeBits: 2.0),
+    ]
 
     /// Chapter 1's VAE: the factorized decoder.
     public static func factorized(_ o: CommonOptions) -> ModelRecipe {
@@ -24,14 +72,24 @@ public enum BookModels {
                     summary: "the factorized decoder (every pixel independent given z)")
     }
 
-    /// Chapter 5's VLAE: a local PixelCNN decoder. `freeBits` overrides the default floor.
+    /// The book's VLAE (`vlaeDefault`); `freeBits` overrides its floor.
     public static func vlae(_ o: CommonOptions, freeBits: Float? = nil) -> ModelRecipe {
-        let decoder = PixelCNNConfig(layers: 6, kernel: 3)
-        let fb = freeBits ?? vlaeFreeBits
-        return ModelRecipe(config: ModelConfig(latentDim: o.latentDim, decoder: .pixelCNN(decoder)),
-                           training: o.training(epochs: o.standardEpochs, freeBits: fb),
-                           summary: "a \(decoder.layers)-layer \(decoder.kernel)×\(decoder.kernel) PixelCNN decoder"
-                               + (fb > 0 ? " trained with free bits (λ = \(fb) nats per dimension)" : ""))
+        var v = vlaeDefault
+        if let freeBits { v.freeBits = freeBits }
+        return vlae(o, v)
+    }
+
+    /// A VLAE of the given configuration at the standard run length.
+    public static func vlae(_ o: CommonOptions, _ v: VLAEVariant) -> ModelRecipe {
+        let d = v.decoder
+        var training = o.training(epochs: v.trainingEpochs(o), freeBits: v.freeBits)
+        if v.dynamic { training.dynamicBinarization = true }
+        return ModelRecipe(config: ModelConfig(latentDim: v.latentDim, decoder: .pixelCNN(d)),
+                           training: training,
+                           summary: "a \(d.layers)-layer \(d.kernel)×\(d.kernel) PixelCNN decoder"
+                               + (d.channels != 32 ? " of \(d.channels) channels" : "")
+                               + " and a \(v.latentDim)-dimensional code"
+                               + (v.freeBits > 0 ? ", trained with free bits (λ = \(v.freeBits) nats per dimension)" : ""))
     }
 
     /// The flow of chapter 6's AF prior and IAF posterior (the paper's: MADE steps with two

@@ -73,3 +73,30 @@ extension ImageSet {
         return out
     }
 }
+
+extension Figures {
+    /// The true receptive fields of PixelCNN decoders, drawn on one canvas each (padded to the
+    /// largest window, the generated pixel in the same place): black = an earlier pixel that
+    /// reaches the logit, mid grey = the pixel itself, light grey = earlier but blind, white = later.
+    public static func receptiveFields(_ configs: [(label: String, config: PixelCNNConfig)], zoom: Int = 6) -> ImageGrid {
+        let fields = configs.map { ReceptiveField($0.config) }
+        let r = fields.map(\.rowsAbove).max() ?? 1
+        let w = 2 * r + 1, h = r + 1
+        let images: [[Float]] = fields.map { f in
+            var img = [Float](repeating: 0, count: w * h)
+            for dy in -r...0 {
+                for dx in -r...r {
+                    let v: Float
+                    if dy == 0 && dx == 0 { v = 0.5 }
+                    else if f.offsets.contains(.init(dy: dy, dx: dx)) { v = 1 }
+                    else if dy < 0 || dx < 0 { v = 0.15 }
+                    else { v = 0 }
+                    img[(dy + r) * w + (dx + r)] = v
+                }
+            }
+            return img
+        }
+        return ImageGrid(rows: [images], imageWidth: w, imageHeight: h,
+                         columnLabels: configs.map(\.label), zoom: zoom, spacing: 6)
+    }
+}

@@ -5,15 +5,20 @@ import Foundation
 import Notebook
 import VLAE
 
-/// The chapters written so far, for the index and previous/next links. (Still to come:
-/// 3 bits-back coding, 7 showcase, 8 experiments, 9 connections.)
+/// The book's ten chapters, numbered as the explainer it follows: the index lists them all (with
+/// the status of each: report written or not run yet) and previous/next links run through all ten.
 public enum Book {
     public static let chapters: [(number: Int, title: String)] = [
+        (0, "The paradox"),
         (1, "The VAE, a refresher"),
         (2, "Posterior collapse"),
+        (3, "Bits-back coding"),
         (4, "Information preference"),
         (5, "The lossy code"),
         (6, "The autoregressive-flow prior"),
+        (7, "Showcase: information flow"),
+        (8, "The experiments"),
+        (9, "Connections"),
     ]
     public static func title(_ n: Int) -> String { chapters.first { $0.number == n }?.title ?? "Chapter \(n)" }
 }

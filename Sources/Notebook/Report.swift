@@ -37,6 +37,7 @@ public final class Report {
     var figureCount = 0
     var tableCount = 0
     var quizCount = 0
+    var sliderCount = 0
     var usedIds: Set<String> = []
 
     public init(chapter: Int, title: String, subtitle: String = "", outputRoot: String = "output",

@@ -80,6 +80,20 @@ enum Style {
     .quiz .verdict { min-height: 1.2em; margin: .5rem 0 0; font-weight: 600; }
     .quiz .verdict.right { color: var(--good); } .quiz .verdict.wrong { color: var(--bad); }
     .quiz details { margin-top: .4rem; font-size: .9rem; } .quiz summary { cursor: pointer; color: var(--muted); }
+    .slider { border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.1rem .6rem; margin: 1.8rem 0;
+              background: #fcfcfd; }
+    .slider-control { display: flex; align-items: baseline; gap: .8rem; flex-wrap: wrap; }
+    .slider-control label { font-weight: 600; font-size: .9rem; }
+    .slider input[type=range] { display: block; width: 100%; margin: .5rem 0 0; accent-color: var(--accent); }
+    .slider-value { font-weight: 600; color: var(--accent); }
+    .slider-ticks { display: flex; justify-content: space-between; list-style: none; padding: 0; margin: .1rem 0 0;
+                    font-size: .72rem; color: var(--muted); }
+    .slider .cards { margin: 1rem 0 .4rem; }
+    .slider-panels { display: flex; flex-wrap: wrap; gap: 1rem; justify-content: center; align-items: flex-start; }
+    .slider-panels figure { margin: .4rem 0; }
+    .slider-note { font-size: .95rem; border-top: 1px solid var(--line); margin-top: .6rem; padding-top: .3rem; }
+    .slider-control, .slider-ticks, .slider-panels figcaption {
+        font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }
     footer { margin-top: 4rem; padding-top: 1rem; padding-bottom: 2.5rem; border-top: 1px solid var(--line);
              font-size: .78rem; color: var(--muted); }
     footer code { font-size: .95em; }
@@ -115,6 +129,19 @@ enum Style {
       v.className = 'verdict ' + (right ? 'right' : 'wrong');
       v.textContent = right ? 'Correct.' : 'Not quite \\u2014 try another answer, or open the explanation.';
       if (right) quiz.querySelector('details').open = true;
+    });
+    document.querySelectorAll('.slider').forEach(function (box) {
+      var data = JSON.parse(box.querySelector('.slider-data').textContent), range = box.querySelector('input[type=range]');
+      data.stops.forEach(function (s) { s.images.forEach(function (src) { new Image().src = src; }); });
+      function show() {
+        var s = data.stops[+range.value];
+        box.querySelector('.slider-value').textContent = s.label;
+        range.setAttribute('aria-valuetext', s.label);
+        box.querySelectorAll('img[data-panel]').forEach(function (img) { img.src = s.images[+img.dataset.panel]; });
+        box.querySelectorAll('[data-number]').forEach(function (v) { v.textContent = s.values[+v.dataset.number]; });
+      }
+      range.addEventListener('input', show);
+      show();
     });
     window.addEventListener('beforeprint', function () {
       document.querySelectorAll('details').forEach(function (d) { d.open = true; });

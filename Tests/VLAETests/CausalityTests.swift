@@ -46,3 +46,30 @@ struct CausalityTests {
         #expect(ConvGeometry.masked(.a, kernel: 7).taps.count == 24)
     }
 }
+
+@Suite("Receptive field with the blind spot")
+struct ReceptiveFieldTests {
+    /// The pixels whose flip moves the logit of pixel (14, 14) of a real decoder are exactly the
+    /// offsets ReceptiveField computes from the config.
+    func check(_ config: PixelCNNConfig) {
+        let model = VAE(ModelConfig(latentDim: 4, decoder: .pixelCNN(config)), seed: 5)
+        var rng = RNG(seed: 9)
+        let base = (0..<784).map { _ in Float(rng.uniform() < 0.5 ? 1 : 0) }
+        let z = Tensor.randomNormal([1, 4], std: 1, rng: &rng)
+        let at = 14 * 28 + 14
+        let before = model.decode(Tape(recording: false), x: Tensor(base, shape: [1, 28, 28, 1]), z: z).values[at]
+        var measured = Set<ReceptiveField.Offset>()
+        for q in 0..<784 {
+            var flipped = base
+            flipped[q] = 1 - flipped[q]
+            let after = model.decode(Tape(recording: false), x: Tensor(flipped, shape: [1, 28, 28, 1]), z: z).values[at]
+            if after != before { measured.insert(.init(dy: q / 28 - 14, dx: q % 28 - 14)) }
+        }
+        let field = ReceptiveField(config)
+        #expect(measured == field.offsets, "\(config): measured \(measured.count) pixels, computed \(field.count)")
+        #expect(field.blindSpot > 0 || config.layers == 1)
+    }
+
+    @Test func threeByThree() { check(PixelCNNConfig(layers: 4, channels: 4, kernel: 3)) }
+    @Test func sevenBySevenFirst() { check(PixelCNNConfig(layers: 3, channels: 4, kernel: 3, firstKernel: 7)) }
+}

@@ -22,11 +22,27 @@ struct Chapter4: ParsableCommand {
     @Option(name: .long, help: "Importance samples per test image for an NLL bound of every model (0: report -ELBO only).")
     var iwaeK: Int = 0
 
+    @Option(name: .long, help: "Test digits whose decompressions are scored by the classifier (default 500, --quick 100).")
+    var scored: Int?
+
     func run() throws { runChapter { try chapter() } }
 
     func chapter() throws {
         let s = ChapterSession(chapter: 4, subtitle: "What the decoder can model locally stays out of z", options: options)
         let r = s.report
+        let fieldConfigs = ReceptiveFieldSweep.models(latentDim: options.latentDim, layers: layers).compactMap { c -> (label: String, config: PixelCNNConfig)? in
+            guard case .pixelCNN(let p) = c.decoder else { return nil }
+            return (p.firstKernel == p.kernel ? "L = \(p.layers)" : "L = \(p.layers), \(p.firstKernel)×\(p.firstKernel) first", p)
+        }
+        let fullField = fieldConfigs.last.map { f -> (label: String, field: ReceptiveField) in
+            ("\(f.config.layers)-layer PixelCNN whose first layer is \(f.config.firstKernel)×\(f.config.firstKernel)", ReceptiveField(f.config))
+        }!
+        let centreEarlier = 14 * 28 + 14   // pixels before the centre pixel (14, 14) in raster order
+        let fieldSentences = fieldConfigs.map { f -> String in
+            let rf = ReceptiveField(f.config)
+            let up1 = rf.extent(rowsUp: 1).map { "one row up, \($0.left) to the left and \($0.right) to the right" } ?? ""
+            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) rows above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
+        }.joined(separator: "\n")
 
         r.prose("""
         The ELBO splits the cost of an image into two parts: the nats the decoder pays to describe it given
@@ -36,12 +52,26 @@ struct Chapter4: ParsableCommand {
         $z$**, because sending it through an approximate posterior costs more than modelling it directly.
         The more the decoder can see, the less $z$ needs to say.
 
-        This chapter tests the claim by sweeping the decoder's reach. From a factorized decoder (it sees
-        nothing but $z$) through PixelCNNs of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers (each layer lets a pixel see one more
-        row above and one more column either side) to a 12-layer PixelCNN with a 7×7 first layer, which
-        sees almost every earlier pixel. Every model has the same encoder, the same \(options.latentDim)-dimensional
-        code and the same training (no free bits, no annealing).
+        This chapter tests the claim by sweeping the decoder's reach: from a factorized decoder (it sees
+        nothing but $z$) through PixelCNNs (van den Oord et al. 2016) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
+        to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count) of the \(centreEarlier) pixels that come
+        before a pixel in the middle of the image. Every model has the same encoder, the same
+        \(options.latentDim)-dimensional code and the same training (no free bits, no annealing).
         """)
+
+        r.section("What a masked stack sees")
+        r.prose("""
+        A masked 3×3 layer lets a pixel read the row above it (three taps) and the pixel to its left.
+        Stacking layers widens that view upwards and to the left by one pixel per layer, but to the right
+        it grows only along the diagonal above the pixel: a tap up-and-right never chains into the pixels
+        further right in the rows just above, because those pixels' own features may only look left. That
+        region is the PixelCNN's **blind spot** (van den Oord et al. 2016, *Conditional PixelCNN*). Computed
+        from the masks of each configuration (and checked against a real decoder's gradient in the tests):
+
+        \(fieldSentences)
+        """)
+        try r.figure(Figures.receptiveFields(fieldConfigs.map { ($0.label, $0.config) }), name: "receptive-fields",
+                     caption: "The receptive field of one pixel's logit (mid grey) for each decoder of the sweep, drawn to the same scale: black pixels reach it, light grey pixels come earlier in raster order but never reach it (the blind spot), white pixels come later.")
 
         // @cell sweep
         let training = options.training(epochs: options.standardEpochs)
@@ -58,7 +88,14 @@ struct Chapter4: ParsableCommand {
             case .pixelCNN(let p): return "\(p.receptiveRowsAbove) rows"
             }
         }
-        for m in models { s.record(m, extra: ["receptive_rows_above": .number(Double(receptiveRows(m)))]) }
+        var extras: [String: [String: MetricValue]] = [:]
+        for m in models {
+            let c = CollapseCheck(m.test)
+            extras[m.name] = ["receptive_rows_above": .number(Double(receptiveRows(m))),
+                              "inactive_dims": .number(Double(c.inactive)),
+                              "collapsed_course_rule": .string(c.course.rawValue),
+                              "collapsed_mean_rule": .bool(c.meanRuleCollapsed)]
+        }
 
         r.section("Where the bits go")
         let ln2 = log(2.0)
@@ -88,46 +125,170 @@ struct Chapter4: ParsableCommand {
         Ordered by the bits in their code, the models rank: \(byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")).
         \(monotone ? "The bits in z fall **monotonically** as the decoder's reach grows, as the paper predicts." : "The bits in z mostly fall as the decoder's reach grows, but not monotonically in this run: \(violations.joined(separator: ", ")) go the other way.")
         The factorized model puts \(fmt(models[0].test.klBits, 1)) bits into $z$; the widest decoder,
-        \(models.last!.name), only \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
+        \(models.last!.name), \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
         \(models.last!.model.latentDim) dimensions still active. The best bound belongs to \(best.name)
         (−ELBO \(fmt(-best.test.elbo)) nats)\(best.name != models[0].name ? ": moving information from $z$ into the decoder did not cost density, it improved it" : "").
         """)
 
         if iwaeK > 0 {
-            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound with $k$ = \(iwaeK) samples is tighter:")
+            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of Burda et al. (2016) with $k$ = \(iwaeK) samples is tighter:")
             var rows: [[TableCell]] = []
             for m in models {
                 let nll = try s.memo("iwae", key: [m.key, "\(iwaeK)"]) {
                     m.model.importanceWeightedNLL(s.binary.test, k: iwaeK)
                 }
                 rows.append([.text(m.name), .num(-m.test.elbo), .num(nll.mean)])
-                s.record(m, extra: ["receptive_rows_above": .number(Double(receptiveRows(m))),
-                                    "nll_iwae_nats": .number(nll.mean), "iwae_k": .number(Double(iwaeK))])
+                extras[m.name]!["nll_iwae_nats"] = .number(nll.mean)
+                extras[m.name]!["iwae_k"] = .number(Double(iwaeK))
             }
             r.table(header: ["decoder", "−ELBO (nats)", "NLL, IWAE k=\(iwaeK) (nats)"], rows: rows,
                     caption: "Test split, every digit; the bound tightens towards the NLL as k grows (the paper uses k = 4096).")
         }
 
+        r.section("What z keeps, decoder by decoder")
+        let scoredCount = min(scored ?? s.defaultScoredDigits, s.binary.test.count)
+        r.prose("""
+        Bits say *how much* the code holds, not *what*. For every decoder, the same three measurements as
+        chapter 5 (one shared function, `whatZKeeps`): a **linear probe** reads the digit's class off the
+        posterior mean $\\mu(x)$; a small **digit classifier** labels decompressions $x' \\sim p(x \\mid z)$
+        of the first \(scoredCount) test digits, once with $z \\sim q(z \\mid x)$ (as the paper draws them) and
+        once with $z = \\mu(x)$; **class agreement** is the fraction labelled with the original's class.
+        """)
+        // @cell what-z-keeps
+        var kept: [WhatZKeeps] = []
+        for m in models {
+            kept.append(try s.whatZKeeps(m, samples: 2, scored: scoredCount))
+        }
+        // @end
+        r.code("what-z-keeps")
+        let classifierAccuracy = kept[0].classifierAccuracy
+        for (m, w) in zip(models, kept) {
+            extras[m.name]!["class_agreement"] = .number(w.agreementSampled)
+            extras[m.name]!["class_agreement_at_mean"] = .number(w.agreementMean)
+            extras[m.name]!["probe_accuracy"] = .number(w.probeAccuracy)
+            extras[m.name]!["probe_accuracy_sampled_z"] = .number(w.probeAccuracySampledZ)
+        }
+        r.table(header: ["decoder", "sees above", "bits in z", "probe on μ(x) (%)", "probe on z ~ q (%)", "agreement, z ~ q (%)", "agreement, z = μ (%)"],
+                rows: zip(models, kept).map { m, w in
+                    [.text(m.name), .text(reach(m)), .num(w.bitsInZ, 1), .num(w.probeAccuracy * 100, 1), .num(w.probeAccuracySampledZ * 100, 1),
+                     .num(w.agreementSampled * 100, 1), .num(w.agreementMean * 100, 1)]
+                }, caption: "Test split. The classifier reaches \(fmt(classifierAccuracy * 100, 1))% on the real test digits; agreement is over \(scoredCount) test digits, one decompression each.")
+        let x = models.map { Double(receptiveRows($0)) }
+        try r.figure(LineChart(title: "What z keeps against the decoder's reach", xLabel: "rows above a pixel that reach its logit (0: factorized)",
+                               yLabel: "% of test digits",
+                               series: [Series(name: "class agreement, z ~ q(z|x)", points: Array(zip(x, kept.map { $0.agreementSampled * 100 }))),
+                                        Series(name: "class agreement, z = μ(x)", points: Array(zip(x, kept.map { $0.agreementMean * 100 }))),
+                                        Series(name: "linear probe on μ(x)", points: Array(zip(x, kept.map { $0.probeAccuracy * 100 }))),
+                                        Series(name: "classifier on the real digits", points: [(x.min()!, classifierAccuracy * 100), (x.max()!, classifierAccuracy * 100)],
+                                               color: Color(hex: 0x888888), dashed: true)],
+                               markers: true),
+                     name: "agreement-vs-reach", caption: "Class agreement of decompressions and the linear probe, for each decoder of the sweep, against how far up its logits see.", width: 760, height: 420)
+        let shortName: (TrainedModel) -> String = { m in
+            switch m.model.config.decoder {
+            case .factorized: return "fact."
+            case .pixelCNN(let p): return p.firstKernel == p.kernel ? "L\(p.layers)" : "full"
+            }
+        }
+        let rowsOfImages = (0..<kept[0].originals.count).map { i in
+            [kept[0].originals[i]] + kept.flatMap { $0.decompressions[i] }
+        }
+        try r.figure(ImageGrid(rows: rowsOfImages, rowLabels: kept[0].digitLabels.map { "\($0)" },
+                               columnLabels: ["x"] + models.flatMap { [shortName($0), shortName($0)] },
+                               zoom: 1, highlightFirstColumn: true),
+                     name: "decompressions-by-decoder",
+                     caption: "The same ten test digits (first column), then two decompressions x′ ~ p(x|z), z ~ q(z|x), from each decoder of the sweep, left to right by reach.")
+        let bestAgree = zip(models, kept).max { $0.1.agreementSampled < $1.1.agreementSampled }!
+        let worstAgree = zip(models, kept).min { $0.1.agreementSampled < $1.1.agreementSampled }!
+        let agreeMonotone = zip(kept, kept.dropFirst()).allSatisfy { $0.agreementSampled >= $1.agreementSampled }
+        let bitsAgreeCorr = correlation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
+        r.prose("""
+        The decompressions of \(bestAgree.0.name) keep the class most often (\(fmt(bestAgree.1.agreementSampled * 100, 1))%),
+        those of \(worstAgree.0.name) least often (\(fmt(worstAgree.1.agreementSampled * 100, 1))%).
+        \(agreeMonotone ? "Agreement falls monotonically as the reach grows." : "Agreement does not fall monotonically with the reach in this run.")
+        Across the decoders, agreement and bits in $z$ have a correlation of \(fmt(bitsAgreeCorr, 2)):
+        \(bitsAgreeCorr > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity" : bitsAgreeCorr > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step" : "here the bits in the code say little about how often the class survives")
+        (no free bits here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
+        """)
+
         r.section("Dimension by dimension")
+        let inactive = models.map { CollapseCheck($0.test).inactive }
+        let inactiveMonotone = zip(inactive, inactive.dropFirst()).allSatisfy { $0 <= $1 }
+        let inactiveText = zip(models, inactive).map { "\($0.name) \($1)" }.joined(separator: ", ")
         try r.figure(Figures.klPerDimension(models), name: "kl-per-dim",
-                     caption: "Test KL per latent dimension, sorted, for every decoder. As the reach grows, more dimensions fall under 0.1 nats.")
+                     caption: "Test KL per latent dimension, sorted, for every decoder. Dimensions under 0.1 nats: \(inactiveText)"
+                        + (inactiveMonotone ? " (never fewer as the reach grows)." : " (not monotone in the reach)."))
         try r.figure(Figures.curves(models, title: "KL in z during training (validation)", yLabel: "KL (nats)") { $0.validationKL },
                      name: "kl-curves", caption: "Validation KL after each epoch.")
         try r.figure(Figures.curves(models, title: "−ELBO during training (validation)", yLabel: "nats") { -$0.validationELBO },
                      name: "elbo-curves", caption: "Validation −ELBO after each epoch.")
 
+        r.section("Collapsed or not? Two rules")
+        let checks = models.map { CollapseCheck($0.test) }
+        r.prose("""
+        The course notes call a model **collapsed when more than 10–20% of its latent dimensions carry under
+        0.1 nats** (here: over \(fmt(CollapseCheck.highFraction * 100, 0))% collapsed, \(fmt(CollapseCheck.lowFraction * 100, 0))–\(fmt(CollapseCheck.highFraction * 100, 0))% the rule's grey zone).
+        Chapter 2 used a different rule: collapsed when the *mean* KL per dimension is under 0.1 nats. The
+        mean rule cannot see a code whose nats sit in a few dimensions while the rest are dead; the course's
+        rule can.
+        """)
+        r.table(header: ["decoder", "dims under 0.1 nats", "share", "course rule", "mean KL per dim (nats)", "mean rule"],
+                rows: zip(models, checks).map { m, c in
+                    [.text(m.name), .text("\(c.inactive) / \(c.dims)"), .text("\(fmt(c.inactiveFraction * 100, 0))%"), .text(c.course.rawValue),
+                     .num(c.meanPerDim, 3), .text(c.meanRuleCollapsed ? "collapsed" : "not collapsed")]
+                }, caption: "Both rules applied to the test KL per dimension of every decoder.")
+        let disagree = zip(models, checks).filter { $0.1.rulesDisagree }.map { $0.0.name }
+        let collapsedCourse = zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name }
+        r.prose("""
+        By the course's rule, \(collapsedCourse.isEmpty ? "no decoder of this sweep is collapsed" : "\(collapsedCourse.joined(separator: ", ")) \(collapsedCourse.count == 1 ? "is" : "are") collapsed").
+        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on \(disagree.joined(separator: ", ")): the mean rule says \(zip(models, checks).first { $0.1.rulesDisagree }!.1.meanRuleCollapsed ? "collapsed" : "not collapsed") because the nats that remain sit in a few dimensions.")
+        """)
+
+        for m in models { s.record(m, extra: extras[m.name]!) }
+
         r.section("Check your understanding")
-        r.quiz("Adding masked layers to the PixelCNN decoder lowered the bits in z. Why?",
-               choices: ["The encoder got weaker", "Each layer lets a pixel see further, so more structure can be modelled by the decoder, which is cheaper than sending it through z",
-                         "More layers add noise to z", "The KL term is computed differently for deeper decoders"],
+        let l1 = models.first { receptiveRows($0) > 0 }!, widest = models.last!
+        let fewerBits = widest.test.kl < l1.test.kl
+        r.quiz("In this run, did the widest decoder (\(widest.name)) put fewer bits into z than the narrowest PixelCNN (\(l1.name))?",
+               choices: ["Yes: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))",
+                         "No: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))"],
+               answer: fewerBits ? 0 : 1,
+               explanation: fewerBits
+                   ? "Information preference: whatever the decoder can predict from the pixels it sees, it models itself; only what lies outside its reach is worth the price of the code."
+                   : "The paper predicts fewer bits as the reach grows; this run does not show it between these two decoders, so look at the whole table above before trusting the trend.")
+        let mostCollapsed = zip(models, checks).max { $0.1.inactive < $1.1.inactive }!
+        r.quiz("By the course's rule (collapsed when more than 10–20% of the dimensions carry under 0.1 nats), what is \(mostCollapsed.0.name), with \(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) dimensions under 0.1 nats?",
+               choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
+               answer: mostCollapsed.1.course == .collapsed ? 0 : mostCollapsed.1.course == .greyZone ? 1 : 2,
+               explanation: "\(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) is \(fmt(mostCollapsed.1.inactiveFraction * 100, 0))% of the dimensions. The mean rule of chapter 2 says \(mostCollapsed.1.meanRuleCollapsed ? "collapsed" : "not collapsed") (mean \(fmt(mostCollapsed.1.meanPerDim, 3)) nats per dimension).")
+        r.quiz("Which decoder's decompressions kept the digit's class most often in this run?",
+               choices: models.map { $0.name },
+               answer: models.firstIndex { $0.name == bestAgree.0.name }!,
+               explanation: "\(bestAgree.0.name): \(fmt(bestAgree.1.agreementSampled * 100, 1))% of its decompressions were labelled with the original class (the table above).")
+        let fieldL6 = ReceptiveField(PixelCNNConfig(layers: 6, kernel: 3))
+        r.quiz("A stack of six masked 3×3 layers: how many pixels of the row just above a pixel reach its logit?",
+               choices: ["3 (one column either side)", "\(fieldL6.extent(rowsUp: 1).map { $0.left + $0.right + 1 } ?? 0) (\(fieldL6.extent(rowsUp: 1)?.left ?? 0) to the left, \(fieldL6.extent(rowsUp: 1)?.right ?? 0) to the right)", "13 (six columns either side)"],
                answer: 1,
-               explanation: "Information preference: whatever the decoder can predict from pixels it sees, it models itself; only what lies outside its reach is worth the price of the code.")
-        r.quiz("Which decoder would you pick to make z a code of the digit's identity but not of its strokes?",
-               choices: ["factorized", "a PixelCNN with a small receptive field", "the widest PixelCNN"],
-               answer: 1,
-               explanation: "A small window can draw strokes but cannot see the whole digit; the identity then has to come from z. That is the VLAE of chapter 5.")
+               explanation: "To the left the field grows one column per layer; to the right only along the diagonal above, so most of the row just above on the right is the blind spot (the drawing above).")
+
+        r.section("References")
+        r.prose("""
+        - Chen, Kingma, Salimans, Duan, Dhariwal, Schulman, Sutskever, Abbeel (2017). *Variational Lossy Autoencoder.* ICLR. arXiv:1611.02731 — information preference (section 2) and the receptive-field argument.
+        - van den Oord, Kalchbrenner, Kavukcuoglu (2016). *Pixel Recurrent Neural Networks.* ICML. arXiv:1601.06759 — the PixelCNN and its masked convolutions.
+        - van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves, Kavukcuoglu (2016). *Conditional Image Generation with PixelCNN Decoders.* NeurIPS. arXiv:1606.05328 — the blind spot of a masked-convolution stack.
+        - Bowman, Vilnis, Vinyals, Dai, Jozefowicz, Bengio (2016). *Generating Sentences from a Continuous Space.* CoNLL. arXiv:1511.06349 — a strong decoder that ignores its code.
+        - Kingma, Salimans, Jozefowicz, Chen, Sutskever, Welling (2016). *Improved Variational Inference with Inverse Autoregressive Flow.* NeurIPS. arXiv:1606.04934 — free bits.
+        - Burda, Grosse, Salakhutdinov (2016). *Importance Weighted Autoencoders.* ICLR. arXiv:1509.00519 — the importance-weighted bound.
+        """)
 
         try s.finish()
+    }
+
+    func correlation(_ a: [Double], _ b: [Double]) -> Double {
+        let n = Double(a.count)
+        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+        let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
+        return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
     }
 
     func receptiveRows(_ m: TrainedModel) -> Int {

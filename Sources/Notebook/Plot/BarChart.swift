@@ -27,6 +27,9 @@ public struct BarChart: Chart, FramedChart {
     /// Prints each bar's value (stacked: the total) above it.
     public var showValues: Bool
     public var valueDigits: Int
+    /// The value axis reaches at least this high: charts meant to be compared (e.g. the frames of a
+    /// slider) set the same value so their bars share one scale.
+    public var yMax: Double?
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", categories: [String],
                 series: [BarSeries], stacked: Bool = false, showValues: Bool = false, valueDigits: Int = 1) {
@@ -58,6 +61,7 @@ public struct BarChart: Chart, FramedChart {
             }
         }
         if showValues { hi += (hi - lo) * 0.08 }
+        if let yMax { hi = max(hi, yMax) }
         return (Scale.categorical(categories), Scale.linear(lo, hi, includeZero: true))
     }
 
@@ -89,6 +93,8 @@ public struct BarChart: Chart, FramedChart {
             } else {
                 let w = groupWidth / Double(max(1, series.count))
                 for s in series.indices {
+                    // a missing value (NaN, or past the end of the series) draws no bar and no label
+                    guard ci < series[s].values.count, series[s].values[ci].isFinite else { continue }
                     let v = value(s, ci)
                     let x0 = cx - groupWidth / 2 + Double(s) * w
                     let y1 = a.y.map(v)

@@ -60,21 +60,27 @@ public struct LinearProbe {
     }
 }
 
-/// A small CNN digit classifier: conv3x3/2 (1->16) ELU, conv3x3/2 (16->32) ELU, linear -> 10.
+/// A small CNN digit classifier: conv3x3/2 (1->w) ELU, conv3x3/2 (w->2w) ELU, linear -> 10
+/// (with `hidden` > 0: linear -> hidden, ELU, linear -> 10).
 public final class DigitClassifier: HasParameters {
     public let c1: Conv, c2: Conv, fc: Linear
+    public let fc2: Linear?
     public private(set) var testAccuracy: Double = 0
+    let width: Int
 
-    public init(seed: UInt64 = 11) {
+    public init(seed: UInt64 = 11, width: Int = 16, hidden: Int = 0) {
         var rng = RNG(seed: seed)
-        c1 = Conv(1, 16, ConvGeometry(kernel: 3, stride: 2, pad: 1), rng: &rng)
-        c2 = Conv(16, 32, ConvGeometry(kernel: 3, stride: 2, pad: 1), rng: &rng)
-        fc = Linear(7 * 7 * 32, 10, rng: &rng)
+        self.width = width
+        c1 = Conv(1, width, ConvGeometry(kernel: 3, stride: 2, pad: 1), rng: &rng)
+        c2 = Conv(width, 2 * width, ConvGeometry(kernel: 3, stride: 2, pad: 1), rng: &rng)
+        fc = Linear(7 * 7 * 2 * width, hidden > 0 ? hidden : 10, rng: &rng)
+        fc2 = hidden > 0 ? Linear(hidden, 10, rng: &rng) : nil
     }
 
     func logits(_ t: Tape, _ x: Tensor) -> Tensor {
         let h = t.elu(c2(t, t.elu(c1(t, x))))
-        return fc(t, t.reshape(h, [x.shape[0], 7 * 7 * 32]))
+        let f = fc(t, t.reshape(h, [x.shape[0], 7 * 7 * 2 * width]))
+        return fc2.map { $0(t, t.elu(f)) } ?? f
     }
 
     /// Train on binary images with dynamic binarization of the grey training set (augmentation),
@@ -112,6 +118,7 @@ public final class DigitClassifier: HasParameters {
 
     public func namedParameters() -> [(String, Tensor)] {
         prefixed("c1", c1.namedParameters()) + prefixed("c2", c2.namedParameters()) + prefixed("fc", fc.namedParameters())
+            + (fc2.map { prefixed("fc2", $0.namedParameters()) } ?? [])
     }
 }
 

@@ -8,6 +8,7 @@
 //
 // KL annealing multiplies the KL term by beta, ramped from 0 to 1 over the first steps.
 
+// @cell free-bits
 extension Tape {
     /// sum_j max(lambda, mean_n kl[n, j]) for kl of shape [N, D]: a scalar.
     public func freeBitsKL(_ kl: Tensor, lambda: Float) -> Tensor {
@@ -28,6 +29,7 @@ extension Tape {
         return out
     }
 }
+// @end
 
 /// The KL weight beta at a given optimiser step: linear ramp from 0 to 1 over `steps` (0: off).
 public func klAnnealingWeight(step: Int, rampSteps: Int) -> Float {

@@ -1,0 +1,138 @@
+// `swift run book`: run every chapter of the book, in order, and write the book index.
+//
+//     swift run book [--quick | --full] [--output output] [--only 0,4,7] [--no-build]
+//
+// Each chapter runs as its own process (the executables `swift build` makes, next to this one),
+// reusing the model cache, so a second run takes seconds. Chapters whose executable does not exist
+// are reported as missing; a chapter that fails is reported and the others still run (exit status 1).
+// At the end: a table of chapter, time and key number, and the total time.
+
+import ArgumentParser
+import ChapterKit
+import Foundation
+import Notebook
+
+struct BookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "book",
+        abstract: "Run chapters 0-9 in order (each reusing the model cache) and write the whole book and its index.")
+
+    @Flag(name: .long, help: "Every chapter's short classroom demo.")
+    var quick = false
+
+    @Flag(name: .long, help: "Every chapter's longer, paper-like run.")
+    var full = false
+
+    @Option(name: .long, help: "Folder for reports, metrics and the model cache.")
+    var output = "output"
+
+    @Option(name: .long, help: "Only these chapters, e.g. --only 0,4,7 (default: all).")
+    var only: String?
+
+    @Flag(name: .long, help: "Do not run `swift build` first (use the executables as they are).")
+    var noBuild = false
+
+    func validate() throws {
+        guard !(quick && full) else { throw ValidationError("--quick and --full cannot be used together") }
+        _ = try selected()
+    }
+
+    func selected() throws -> [(number: Int, title: String)] {
+        guard let only else { return Book.chapters }
+        let numbers = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var out: [(number: Int, title: String)] = []
+        for n in numbers {
+            guard let k = Int(n), let c = Book.chapters.first(where: { $0.number == k }) else {
+                throw ValidationError("--only: '\(n)' is not a chapter number (0-9)")
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        let chapters = try selected()
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        if !noBuild { buildChapters(binDir: binDir, chapters: chapters) }
+
+        var rows: [(number: Int, title: String, status: String, seconds: Double?, key: String)] = []
+        let started = Date()
+        var failed = 0
+        for c in chapters {
+            let exe = binDir + "/chapter\(c.number)"
+            guard FileManager.default.isExecutableFile(atPath: exe) else {
+                print("── chapter \(c.number) · \(c.title): missing (no executable \(exe); is chapters/chapter\(c.number) in Package.swift?)")
+                rows.append((c.number, c.title, "missing", nil, ""))
+                continue
+            }
+            var args = ["--output", output]
+            if quick { args.append("--quick") }
+            if full { args.append("--full") }
+            print("── chapter \(c.number) · \(c.title): chapter\(c.number) \(args.joined(separator: " "))")
+            let t0 = Date()
+            let status = runProcess(exe, args)
+            let seconds = Date().timeIntervalSince(t0)
+            let key = ChapterResults.read(c.number, title: c.title, outputRoot: output).keyNumber ?? ""
+            if status == 0 {
+                rows.append((c.number, c.title, "ok", seconds, key))
+            } else {
+                failed += 1
+                rows.append((c.number, c.title, "FAILED (exit \(status))", seconds, ""))
+            }
+        }
+        let total = Date().timeIntervalSince(started)
+        let index = try BookIndex.write(outputRoot: output, chapters: Book.chapters)
+
+        // The summary table.
+        let titleWidth = max(7, rows.map { $0.title.count }.max() ?? 0)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+        print("")
+        print(pad("chapter", 4 + titleWidth) + "  " + lpad("time", 9) + "  " + pad("status", 8) + "  key number")
+        for r in rows {
+            print(pad("\(r.number)  \(r.title)", 4 + titleWidth) + "  " + lpad(r.seconds.map(formatDuration) ?? "–", 9)
+                  + "  " + pad(r.status, 8) + "  " + r.key)
+        }
+        let ran = rows.filter { $0.seconds != nil }.count
+        print(pad("total", 4 + titleWidth) + "  " + lpad(formatDuration(total), 9) + "  \(ran) of \(rows.count) chapters ran"
+              + (failed > 0 ? ", \(failed) failed" : "") + (rows.contains { $0.status == "missing" } ? ", \(rows.filter { $0.status == "missing" }.count) missing" : ""))
+        print("book index: \(index)")
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// One `swift build` when run from the package (incremental: edited chapters are rebuilt, and a
+    /// fresh clone gets every chapter), in the configuration this executable was built in.
+    func buildChapters(binDir: String, chapters: [(number: Int, title: String)]) {
+        guard FileManager.default.fileExists(atPath: "Package.swift"),
+              let swift = which("swift") else { return }
+        let release = binDir.hasSuffix("/release")
+        print("building the chapters (swift build\(release ? " -c release" : ""))…")
+        let status = runProcess(swift, ["build"] + (release ? ["-c", "release"] : []), quiet: true)
+        if status != 0 { print("warning: `swift build` failed (exit \(status)); chapters that did not build are reported as missing or failed") }
+    }
+
+    func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Runs a process with this one's stdout/stderr (or stdout discarded), returns its exit status.
+    func runProcess(_ exe: String, _ args: [String], quiet: Bool = false) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        if quiet { p.standardOutput = FileHandle.nullDevice }
+        do { try p.run() } catch {
+            print("could not start \(exe): \(error)")
+            return 127
+        }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
+
+BookCommand.main()

@@ -1,0 +1,187 @@
+// Chapter 9: connections.
+//
+// Run it:   swift run chapter9            (trains nothing: reads every chapter's metrics.json; run it last)
+// Read it:  output/chapter9/index.html
+
+import ArgumentParser
+import ChapterKit
+import Foundation
+import Notebook
+import VLAE
+
+struct Chapter9: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chapter9",
+        abstract: "Chapter 9: connections. The book's own results in one table, and where the ideas went next.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws { runChapter { try chapter() } }
+
+    func chapter() throws {
+        let s = ChapterSession(chapter: 9, subtitle: "What the book measured, and where the ideas went next", options: options)
+        let r = s.report
+
+        r.prose("""
+        The paper's argument fits in three sentences. A VAE's objective charges for every bit in the code, so
+        whatever the decoder can model by itself stays out of $z$ (chapters 2 and 4). Choosing what the
+        decoder can see is therefore choosing what the code keeps: a decoder with a small receptive field
+        leaves $z$ the global structure, a *lossy* code (chapters 5 and 7). And the bits the code does keep can
+        be made cheaper with a learned prior (chapter 6), which is what the paper's likelihoods rest on
+        (chapter 8). This chapter puts the book's own numbers side by side, then follows the ideas forward.
+        """)
+
+        r.section("The book's results in one table")
+        // @cell read
+        let chapters = ChapterResults.all(outputRoot: options.output).filter { $0.number != 9 }
+        // @end
+        r.code("read", caption: "Every chapter's `output/chapterN/metrics.json` and `report.json`, read back; nothing here is recomputed.")
+        let ran = chapters.filter(\.ran)
+        let missing = chapters.filter { !$0.ran }
+        var rows: [[TableCell]] = []
+        func num(_ v: Double?, _ digits: Int) -> TableCell { v.map { .num($0, digits) } ?? .text("–") }
+        let datasets = Set(ran.compactMap(\.dataset))
+        for c in chapters {
+            let chapter = "\(c.number) · " + (c.ran ? "[\(c.title)](../chapter\(c.number)/index.html)" : c.title)
+            guard c.ran else {
+                rows.append([.text(chapter), .text("*not run yet*"), "", "", "", "", ""])
+                continue
+            }
+            if c.models.isEmpty {
+                rows.append([.text(chapter), .text(c.keyNumber ?? "(no models)"), "", "", "", "", ""])
+            }
+            for name in c.models.keys.sorted() {
+                let elbo = c.number(name, "test_elbo_nats").map { -$0 }
+                let nll = c.number(name, "nll_iwae_nats")
+                let k = c.number(name, "iwae_k").map { " (k=\(Int($0)))" } ?? ""
+                let active = c.number(name, "active_units").map { a in
+                    "\(Int(a))" + (c.number(name, "latent_dims").map { " / \(Int($0))" } ?? "")
+                } ?? "–"
+                let data = datasets.count > 1 ? (c.dataset.map { $0.isEmpty ? "" : " · \($0)" } ?? "") : ""
+                rows.append([.text(chapter), .text("`\(name)`" + data),
+                             num(c.number(name, "kl_bits"), 1), num(elbo, 2), nll.map { .text(fmt($0, 2) + k) } ?? "–",
+                             .text(active), num(c.number(name, "class_agreement").map { $0 * 100 }, 1)])
+            }
+        }
+        r.table(header: ["chapter", "model", "bits in z", "−ELBO (nats)", "NLL, IWAE (nats)", "active dims", "class agreement (%)"],
+                rows: rows,
+                caption: "Every model every chapter recorded, test split\(datasets.count == 1 ? " of \(datasets.first!)" : ""), from the chapters' metrics.json in `\(options.output)`. "
+                    + (missing.isEmpty ? "All chapters have run." : "Chapters \(missing.map { "\($0.number)" }.joined(separator: ", ")) have not run yet in this output folder: run them (`swift run chapterN`, or `swift run book` for all) and then this chapter again."))
+
+        // Statements computed from the table: the MNIST models, pooled over chapters (the same recipe
+        // in two chapters is one cached model, so duplicates by name are dropped).
+        struct Point { var chapter: Int; var name: String; var bits: Double; var negELBO: Double }
+        var seen: Set<String> = []
+        var points: [Point] = []
+        for c in ran where c.dataset == s.data.name {
+            for name in c.models.keys.sorted() {
+                guard let bits = c.number(name, "kl_bits"), let elbo = c.number(name, "test_elbo_nats"),
+                      !seen.contains(name) else { continue }
+                seen.insert(name)
+                points.append(Point(chapter: c.number, name: name, bits: bits, negELBO: -elbo))
+            }
+        }
+        r.keyNumbers([KeyNumber("Chapters with results", text: "\(ran.count) / \(chapters.count)"),
+                      KeyNumber("\(s.data.name) models compared", Double(points.count), digits: 0)])
+        if points.count >= 2 {
+            let best = points.min { $0.negELBO < $1.negELBO }!
+            let mostBits = points.max { $0.bits < $1.bits }!
+            let fewestBits = points.min { $0.bits < $1.bits }!
+            // Pairs of models ordered the paradox's way: the better bound (lower −ELBO) with the smaller code.
+            var paradoxWay = 0, pairs = 0
+            for i in points.indices { for j in points.indices where j > i {
+                let a = points[i], b = points[j]
+                guard a.negELBO != b.negELBO, a.bits != b.bits else { continue }
+                pairs += 1
+                if (a.negELBO < b.negELBO) == (a.bits < b.bits) { paradoxWay += 1 }
+            } }
+            try r.figure(ScatterChart(title: "Every \(s.data.name) model of the book: code size against density",
+                                      xLabel: "bits in z", yLabel: "−ELBO (nats, lower is better)",
+                                      groups: Dictionary(grouping: points, by: \.chapter).sorted { $0.key < $1.key }.map { ch, ps in
+                                          ScatterGroup(name: "chapter \(ch)", points: ps.map { ($0.bits, $0.negELBO) })
+                                      }),
+                         name: "bits-vs-elbo", caption: "One point per distinct model (a model two chapters share is shown once, under the first).", width: 700, height: 420)
+            r.prose("""
+            Over the \(points.count) distinct models trained on \(s.data.name), the best bound belongs to `\(best.name)`
+            (chapter \(best.chapter), −ELBO \(fmt(best.negELBO)) nats, \(fmt(best.bits, 1)) bits in $z$); the biggest code to
+            `\(mostBits.name)` (\(fmt(mostBits.bits, 1)) bits) and the smallest to `\(fewestBits.name)` (\(fmt(fewestBits.bits, 1)) bits).
+            Of the \(pairs) pairs of models, \(paradoxWay) are ordered the paradox's way (the better density model has
+            the smaller code) and \(pairs - paradoxWay) the other way\(2 * paradoxWay > pairs ? ": across the book, better models mostly say less in $z$" : ": across the book the paradox's ordering is not the majority, so the trend of chapter 4 does not carry over to every pair (different objectives, free bits and priors sit in one pool)").
+            """)
+            r.section("Check your understanding")
+            // Four choices: the three models named above and others, alphabetically.
+            var options4: [String] = []
+            for name in [fewestBits.name, best.name, mostBits.name] + points.map(\.name).sorted()
+            where options4.count < 4 && !options4.contains(name) { options4.append(name) }
+            options4.sort()
+            r.quiz("Of the book's \(s.data.name) models, which one's code carries the fewest bits?",
+                   choices: options4.map { "`\($0)`" }, answer: options4.firstIndex(of: fewestBits.name)!,
+                   explanation: "`\(fewestBits.name)`, \(fmt(fewestBits.bits, 1)) bits in z (chapter \(fewestBits.chapter)); the largest code is `\(mostBits.name)`'s, \(fmt(mostBits.bits, 1)) bits.")
+            r.quiz("Which of them has the best (lowest) −ELBO?",
+                   choices: options4.map { "`\($0)`" }, answer: options4.firstIndex(of: best.name)!,
+                   explanation: "`\(best.name)`, \(fmt(best.negELBO)) nats (chapter \(best.chapter)), with \(fmt(best.bits, 1)) bits in z.")
+        } else {
+            r.callout(.tip, "Fewer than two \(s.data.name) models are recorded in `\(options.output)` yet: run the chapters (or `swift run book`) and then this one again to compare them here.",
+                      title: "Not enough results yet")
+            r.section("Check your understanding")
+        }
+
+        r.section("Where the ideas went next")
+        r.prose("""
+        **PixelVAE** (Gulrajani et al., 2017), published alongside this paper, reached the same design from the
+        other side: a VAE whose decoder is a PixelCNN with only a few layers, so that the latent code keeps
+        the global structure and the decoder the fine detail, with a hierarchy of latent variables for larger
+        images. It is the same lever as chapter 5's small receptive field.
+
+        **VQ-VAE** (van den Oord et al., 2017) removed the continuous Gaussian code altogether: $z$ is a grid of
+        indices into a learned codebook, the encoder picks the nearest code vector, and the KL term becomes a
+        constant ($\\log K$ per position for a uniform prior), so there is nothing for the objective to
+        collapse. As here, the prior over codes is then learned with an autoregressive model (a PixelCNN),
+        the discrete cousin of chapter 6's autoregressive-flow prior.
+
+        **Bits-back coding** turned the ELBO into an actual compressor. BB-ANS (Townsend et al., 2019) codes an
+        image with a VAE at the −ELBO in bits (chapter 3 builds one); **Bit-Swap** (Kingma et al., 2019) makes
+        it recursive over a hierarchy of latents so the extra initial bits stay small, and **HiLLoC**
+        (Townsend et al., 2020) scales it to full-size images with fully convolutional hierarchical VAEs. The
+        paper's "bits in $z$" are, in these systems, bits on disk.
+
+        **Latent diffusion** (Rombach et al., 2022) is the lossy code at scale. Its first stage is an
+        autoencoder trained (with a slight KL penalty or vector quantization, plus perceptual and adversarial
+        losses) to drop perceptually irrelevant detail; the expensive generative model, a diffusion model, then
+        works only in that compressed latent space. Separating what the code must carry from what a decoder
+        can fill in locally is the question this book measured on digits.
+
+        Posterior collapse itself got a closer look. Lucas et al. (2019) show with linear VAEs that collapse
+        can come from the marginal likelihood itself (too large an observation noise makes the collapsed
+        solution the better one), not only from the ELBO's approximation or a powerful decoder: in the linear
+        case the ELBO adds no spurious optima. The **δ-VAE** (Razavi et al., 2019) prevents collapse by
+        construction, choosing prior and posterior families whose KL can never fall below a chosen δ (with
+        an autoregressive prior), instead of free bits.
+        """)
+        r.quiz("VQ-VAE's code cannot collapse the way a Gaussian VAE's can. Why?",
+               choices: ["Its decoder is factorized", "The KL term is a constant (log K per position for a uniform prior), so the objective gains nothing by ignoring the code",
+                         "It uses free bits", "It is trained without a decoder"],
+               answer: 1,
+               explanation: "With a deterministic nearest-codebook posterior and a uniform prior, KL(q || p) = log K regardless of the input: there is no price to save by making q match the prior.")
+
+        r.section("References")
+        r.prose("""
+        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731)
+        - I. Gulrajani, K. Kumar, F. Ahmed, A. A. Taiga, F. Visin, D. Vazquez, A. Courville. *PixelVAE: A Latent Variable Model for Natural Images*. ICLR 2017. [arXiv:1611.05013](https://arxiv.org/abs/1611.05013)
+        - A. van den Oord, O. Vinyals, K. Kavukcuoglu. *Neural Discrete Representation Learning* (VQ-VAE). NeurIPS 2017. [arXiv:1711.00937](https://arxiv.org/abs/1711.00937)
+        - J. Townsend, T. Bird, D. Barber. *Practical Lossless Compression with Latent Variables using Bits Back Coding* (BB-ANS). ICLR 2019. [arXiv:1901.04866](https://arxiv.org/abs/1901.04866)
+        - F. H. Kingma, P. Abbeel, J. Ho. *Bit-Swap: Recursive Bits-Back Coding for Lossless Compression with Hierarchical Latent Variables*. ICML 2019. [arXiv:1905.06845](https://arxiv.org/abs/1905.06845)
+        - J. Townsend, T. Bird, J. Kunze, D. Barber. *HiLLoC: Lossless Image Compression with Hierarchical Latent Variable Models*. ICLR 2020. [arXiv:1912.09953](https://arxiv.org/abs/1912.09953)
+        - R. Rombach, A. Blattmann, D. Lorenz, P. Esser, B. Ommer. *High-Resolution Image Synthesis with Latent Diffusion Models*. CVPR 2022. [arXiv:2112.10752](https://arxiv.org/abs/2112.10752)
+        - J. Lucas, G. Tucker, R. Grosse, M. Norouzi. *Don't Blame the ELBO! A Linear VAE Perspective on Posterior Collapse*. NeurIPS 2019. [arXiv:1911.02469](https://arxiv.org/abs/1911.02469)
+        - A. Razavi, A. van den Oord, B. Poole, O. Vinyals. *Preventing Posterior Collapse with δ-VAEs*. ICLR 2019. [arXiv:1901.03416](https://arxiv.org/abs/1901.03416)
+        """)
+
+        s.report.metrics.record("book", ["chapters_run": .number(Double(ran.count)),
+                                         "chapters_listed": .number(Double(chapters.count)),
+                                         "models_compared": .number(Double(points.count))])
+        try s.finish()
+    }
+}
+
+Chapter9.main()
