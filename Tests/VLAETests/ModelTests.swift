@@ -107,6 +107,25 @@ struct ModelTests {
         #expect(nll64 > 0)
     }
 
+    @Test func boundByKMatchesTheBoundItSplits() {
+        // -L_k from k log weights, written out: -(log sum_i exp w_i - log k).
+        let w: [Double] = [-90, -91.5, -88.25, -95, -89, -92, -90.5, -87.75]
+        func direct(_ v: [Double]) -> Double { -(Foundation.log(v.map { Foundation.exp($0 + 90) }.reduce(0, +)) - 90 - Foundation.log(Double(v.count))) }
+        let b = boundByK(w, ks: [1, 2, 8])
+        #expect(abs(b[0] - w.map { -$0 }.reduce(0, +) / 8) < 1e-9)                 // k = 1: the mean of -w
+        #expect(abs(b[1] - (0..<4).map { direct([w[2 * $0], w[2 * $0 + 1]]) }.reduce(0, +) / 4) < 1e-9)
+        #expect(abs(b[2] - direct(w)) < 1e-9)
+        #expect(b[2] <= b[1] && b[1] <= b[0])                                      // here the bound tightens with k
+        // and on a model: the bound from the stored weights is the bound the model reports
+        var rng = RNG(seed: 5)
+        let set = ImageSet(pixels: (0..<(3 * 784)).map { _ in Float(rng.uniform() < 0.2 ? 1 : 0) }, labels: [0, 1, 2])
+        let model = VAE(ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4)),
+                                    encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4]), seed: 3)
+        let nll = model.importanceWeightedNLL(set, k: 16, rowsPerPass: 24).nllPerImage
+        let weights = model.importanceLogWeights(set, k: 16, rowsPerPass: 24)
+        for (n, ws) in zip(nll, weights) { #expect(abs(boundByK(ws, ks: [16])[0] - n) < 1e-6 * max(1, abs(n))) }
+    }
+
     @Test func sharedXPathGivesTheSameBound() {
         // The fast path (the decoder's x-only part once per image) against the plain one (the
         // whole decoder on every sample's copy of x): same codes, same bound, for both decoders,

@@ -91,6 +91,7 @@ extension VAE {
                 }
                 let eps = Tensor(uninitialized: [rows, d])
                 rng.fillNormal(eps.buffer)
+                // @cell iwae-weights
                 // z ~ q(z|x) with log q(z|x) (Gaussian, or after the IAF), and log p(z) (N(0, I) or the AF prior)
                 let (z, logqPerDim) = posteriorSample(tape, mu: muR, logvar: lvR, eps: eps)
                 let logq = tape.sumLastAxis(logqPerDim)
@@ -105,6 +106,7 @@ extension VAE {
                         logW[n].append(Double(logpx.data[r]) + Double(logpz.data[r]) - Double(logq.data[r]))
                     }
                 }
+                // @end
                 done += s
             }
             out += logW
@@ -117,6 +119,7 @@ extension VAE {
 /// How the bound tightens with k, from one set of log weights per image: -L_k for each k that
 /// divides the number of weights, the weights split into disjoint groups of k and -L_k averaged
 /// over the groups (an unbiased estimate of E[-L_k] that reuses the same samples for every k).
+// @cell iwae-by-k
 public func boundByK(_ logWeights: [Double], ks: [Int]) -> [Double] {
     ks.map { k in
         precondition(k >= 1 && logWeights.count % k == 0, "boundByK: \(logWeights.count) weights do not split into groups of \(k)")
@@ -126,3 +129,4 @@ public func boundByK(_ logWeights: [Double], ks: [Int]) -> [Double] {
         return sum / Double(groups)
     }
 }
+// @end
