@@ -32,6 +32,8 @@ public struct Metrics {
     public var dataset: String
     public var seed: UInt64
     public var models: [String: [String: MetricValue]] = [:]
+    /// Lists of records inside a model's entry, e.g. `models.vlae.iwae_curve = [{k, nll_nats}]`.
+    public var modelLists: [String: [String: [[String: MetricValue]]]] = [:]
 
     public init(chapter: Int, dataset: String, seed: UInt64) {
         self.chapter = chapter; self.dataset = dataset; self.seed = seed
@@ -51,7 +53,11 @@ public struct Metrics {
     /// The JSON object.
     public var jsonObject: [String: Any] {
         ["chapter": chapter, "dataset": dataset, "seed": seed,
-         "models": models.mapValues { $0.mapValues(\.json) }]
+         "models": Dictionary(uniqueKeysWithValues: Set(models.keys).union(modelLists.keys).map { name -> (String, [String: Any]) in
+             var entry: [String: Any] = (models[name] ?? [:]).mapValues(\.json)
+             for (key, list) in modelLists[name] ?? [:] { entry[key] = list.map { $0.mapValues(\.json) } }
+             return (name, entry)
+         })]
     }
 
     /// Pretty-printed JSON with sorted keys (stable diffs between runs).
