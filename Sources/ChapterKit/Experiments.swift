@@ -40,8 +40,8 @@ extension BookModels {
 }
 
 extension ChapterSession {
-    /// The test digits the NLL bound uses: `count` of them, count/10 of each class (all of the
-    /// test split when `count` is its size or the data is unlabelled).
+    /// The test digits the NLL bound uses: count/10 of each class (the first `count` when the data
+    /// is unlabelled or `count` < 10).
     public func iwaeDigits(_ count: Int, of test: ImageSet? = nil) -> ImageSet {
         let test = test ?? binary.test
         return test.subset(iwaeDigitIndices(count, of: test))
@@ -51,7 +51,8 @@ extension ChapterSession {
     public func iwaeDigitIndices(_ count: Int, of test: ImageSet? = nil) -> [Int] {
         let test = test ?? binary.test
         let n = min(count, test.count)
-        if n == test.count || test.labels.contains(where: { $0 < 0 || $0 > 9 }) || n < 10 { return Array(0..<n) }
+        // chapter 6's choice (count/10 of each class, in class order), so the two chapters' memos pair up digit by digit
+        if test.labels.contains(where: { $0 < 0 || $0 > 9 }) || n < 10 { return Array(0..<n) }
         return test.examples(perClass: n / 10)
     }
 

@@ -70,8 +70,13 @@ struct Evaluate: ParsableCommand {
         do { source = try DataSource.parse(options.dataset) } catch { fail("\(error)") }
         var data: Dataset
         do { data = try loadEvaluationData(source, flag: options.dataset) } catch { fail("\(error)") }
-        // The probe and the classifier are fitted on at most --probe-train training images.
-        if data.train.count > probeTrain { data.train = data.train.subset(Array(0..<probeTrain)) }
+        // The probe and the classifier are fitted on at most --probe-train training images, evenly
+        // spaced over the split (some files are sorted by class).
+        if data.train.count > probeTrain {
+            let n = data.train.count
+            data.train = data.train.subset((0..<probeTrain).map { $0 * n / probeTrain })
+        }
+        let test0 = data.test
 
         // The data the models were trained on: only its fingerprint is needed, to find them in the cache.
         var trainOptions = options
@@ -79,7 +84,8 @@ struct Evaluate: ParsableCommand {
         let trainData = trainOptions.loadData()
         let cache = options.cache
 
-        let s = ChapterSession(chapter: 8, subtitle: "The book's models, trained on \(trainData.name), scored on \(data.name)", options: options, data: data)
+        let s = ChapterSession(chapter: 8, subtitle: "The book's models, trained on \(trainData.name), scored on \(data.name)", options: options, data: data, announce: false)
+        print("evaluate: \(data.name), \(test0.count) test images\(data.train.count > 0 ? ", \(data.train.count) training images for the probe and the classifier" : ""); models trained on \(trainData.name)")
         let r = s.report
         let out = "\(options.output)/evaluate/\(reportName)"
         r.standalone = Report.Standalone(directory: out, kicker: "Evaluate", indexLink: "../../index.html")
@@ -149,7 +155,8 @@ struct Evaluate: ParsableCommand {
         """)
         let path = try r.write()
 
-        print("\nmodel              −ELBO  bits z      AU  IWAE k=\(k)    probe   agree")
+        print("\n" + ["model".padding(toLength: 16, withPad: " ", startingAt: 0), "-ELBO".leftPad(9), "bits z".leftPad(8), "AU".leftPad(7),
+                      "IWAE k=\(k)".leftPad(10), "probe".leftPad(8), "agree".leftPad(8)].joined(separator: " "))
         printed.forEach { print($0) }
         print("report written to \(path)")
     }
