@@ -31,11 +31,11 @@ public final class ChapterSession {
     public let started = Date()
     public let live: LiveUpdates
 
-    public init(chapter: Int, subtitle: String, options: CommonOptions, data: Dataset? = nil, announce: Bool = true) {
+    public init(chapter: Int, subtitle: String, options: CommonOptions, data: Dataset? = nil, announce: Bool = true, title: String? = nil) {
         self.chapter = chapter
         self.options = options
         self.data = data ?? options.loadData()
-        report = Report(chapter: chapter, title: Book.title(chapter), subtitle: subtitle,
+        report = Report(chapter: chapter, title: title ?? Book.title(chapter), subtitle: subtitle,
                         outputRoot: options.output, dataset: self.data.name, seed: options.seed)
         let numbers = Book.chapters.map { $0.number }
         report.lastChapter = numbers.last

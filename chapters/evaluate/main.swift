@@ -84,7 +84,8 @@ struct Evaluate: ParsableCommand {
         let trainData = trainOptions.loadData()
         let cache = options.cache
 
-        let s = ChapterSession(chapter: 8, subtitle: "The book's models, trained on \(trainData.name), scored on \(data.name)", options: options, data: data, announce: false)
+        let s = ChapterSession(chapter: 8, subtitle: "The book's models, trained on \(trainData.name), scored on \(data.name)", options: options, data: data, announce: false,
+                             title: "Scoring the book's models on \(data.name)")
         print("evaluate: \(data.name), \(test0.count) test images\(data.train.count > 0 ? ", \(data.train.count) training images for the probe and the classifier" : ""); models trained on \(trainData.name)")
         let r = s.report
         let out = "\(options.output)/evaluate/\(reportName)"
@@ -112,13 +113,14 @@ struct Evaluate: ParsableCommand {
         let labelled = !data.classNames.isEmpty && data.train.count > 0 && test.labels.allSatisfy { (0..<10).contains($0) }
 
         r.prose("""
-        The book's models, trained on the \(trainData.train.count) training images of **\(trainData.name)**, scored on the
+        The book's models, trained on the training split of **\(trainData.name)** by the chapters, scored on the
         \(test.count) test images of **\(data.name)** (`--dataset \(options.dataset)`), binarized with the same seeded threshold draw the chapters use.
         −ELBO, bits in $z$ and active units on every test image; the importance-weighted NLL bound (Burda et al., 2016) with $k$ = \(k) on \(images) of them
         (`--iwae-k`, `--iwae-images`).\(labelled ? " The data has class labels, so the linear probe on $\\mu(x)$ and the class agreement of decompressions are measured too (chapter 5 explains both), fitted on \(data.train.count) training images." : " The data has no class labels (or no training split), so the probe and the class agreement are not measured.")
         """)
 
         var rows: [[TableCell]] = []
+        var classifierAccuracy: Double?
         var printed: [String] = []
         for (entry, m) in found {
             let iw = try s.iwaeNLL(m, k: k, images: images)
@@ -132,6 +134,7 @@ struct Evaluate: ParsableCommand {
                 extra["probe_accuracy"] = .number(w.probeAccuracy)
                 extra["class_agreement"] = .number(w.agreementSampled)
                 extra["classifier_accuracy"] = .number(w.classifierAccuracy)
+                classifierAccuracy = w.classifierAccuracy
                 probe = fmt(100 * w.probeAccuracy, 1) + "%"
                 agree = fmt(100 * w.agreementSampled, 1) + "%"
             }
@@ -146,7 +149,8 @@ struct Evaluate: ParsableCommand {
                 caption: "Trained on \(trainData.name), scored on \(data.name)'s test split by this run. Active units: latent dimensions above 0.1 nats. Class agreement: one decompression per test image, labelled by a classifier fitted on \(data.name)'s training images.")
         if let best = found.min(by: { s.report.metrics[$0.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity < s.report.metrics[$1.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity }) {
             let value = s.report.metrics[best.1.name, "nll_iwae_nats"].flatMap(number) ?? .nan
-            r.prose("The lowest NLL bound on this data is the **\(best.0.label)**'s, \(fmt(value)) nats per image.")
+            r.prose("The lowest NLL bound on this data is the **\(best.0.label)**'s, \(fmt(value)) nats per image."
+                    + (classifierAccuracy.map { " The classifier that scores the decompressions labels \(fmt(100 * $0, 1))% of the real (binarized) test images correctly: class agreement can be no more trustworthy than that." } ?? ""))
         }
         r.section("References")
         r.prose("""
