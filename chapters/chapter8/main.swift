@@ -70,13 +70,13 @@ struct Chapter8: ParsableCommand {
         For $z_1, \\dots, z_k \\sim q(z \\mid x)$,
         $$\\log p(x) \\;\\ge\\; \\mathcal{L}_k(x) = \\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)} ,$$
         $\\mathcal{L}_1$ is the ELBO, $\\mathbb{E}[\\mathcal{L}_k]$ never decreases with $k$, and it tends to $\\log p(x)$ (Burda et al., 2016).
-        Each term is a *log weight* $w_i = \\log p(x \\mid z_i) + \\log p(z_i) - \\log q(z_i \\mid x)$, around $-90$ nats for a digit,
-        so the average is taken with a log-sum-exp. The weights for one batch of codes, as the model module computes them
+        Each term is a *log weight* $w_i = \\log p(x \\mid z_i) + \\log p(z_i) - \\log q(z_i \\mid x)$, a log-probability of a whole
+        image (tens of nats below zero, so its exponential underflows): the average is taken with a log-sum-exp. The weights for one batch of codes, as the model module computes them
         (the prior and posterior may be flows, chapter 6):
         """)
         r.moduleCode("iwae-weights", in: "Objectives/IWAE.swift")
         r.prose("""
-        It is the heaviest computation of the book: $k$ decoder passes per image, 2,048,000 for the paper's $k$ = 4096 on 500
+        It is the heaviest computation of the book: $k$ decoder passes per image, \(500 * 4096) for the paper's $k$ = 4096 on 500
         test digits. What reads $x$ but not $z$ is computed once per image, not once per code. In the PixelCNN that is
         only the first (type-A) layer's convolution of $x$: every later layer reads a feature map that already holds $z$.
         """)
@@ -177,7 +177,7 @@ struct Chapter8: ParsableCommand {
         \(fmt(ourVLAE - paper.staticVLAE)) nats \(ourVLAE > paper.staticVLAE ? "more" : "less"). The two numbers measure different things, and the differences are these:
         **data size**, \(s.data.train.count) training images here against the paper's 50,000\(onMNIST ? "" : " (and not MNIST at all: this run is on \(s.data.name))");
         **binarization**, our own seeded threshold draw of the grey digits against Larochelle's fixed binarized MNIST (and the paper's dynamic runs redraw it every epoch);
-        **code size**, $D$ = \(options.latentDim) latent dimensions here against the paper's 64, and a 32-channel decoder;
+        **code size**, $D$ = \(options.latentDim) latent dimensions here against the paper's 64, and a \(BookModels.vlaeDefault.channels)-channel, \(BookModels.vlaeDefault.layers)-layer PixelCNN;
         **training**, \(vlaeAF.run.epochsDone) epochs of Adam here against the paper's much longer runs with Adamax and Polyak averaging;
         and **the bound**, $k$ = \(k) on \(digitIndices.count) test images here against $k$ = 4096 on all 10,000. What can be compared is the direction of each effect, not the digits.
         """)
@@ -297,14 +297,16 @@ struct Chapter8: ParsableCommand {
                answer: 0,
                explanation: "With k = 1 the importance weight is p(x, z)/q(z|x) at a single z ~ q(z|x): its log is the one-sample ELBO. Averaging more weights inside the log tightens the bound, here by \(fmt(vlaeGain)) nats; −L_k stays an upper bound on −log p(x) for every k.")
         let factLooser = factGain > vlaeGain
-        r.quiz("From k = 1 to k = \(kMax) the bound tightened by \(fmt(vlaeGain)) nats for the VLAE and \(fmt(factGain)) nats for the factorized VAE. Which model's Gaussian posterior q(z|x) is further (in KL) from its true posterior, on these images?",
-               choices: ["The VLAE's", "The factorized VAE's"],
+        r.quiz("From k = 1 to k = \(kMax), which model's bound tightened more on these \(curves[0].1.count) images, and what does that gain measure?",
+               choices: ["The VLAE's; the gain is part of its ELBO gap, KL(q(z|x) ‖ p(z|x))",
+                         "The factorized VAE's; the gain is part of its ELBO gap, KL(q(z|x) ‖ p(z|x))",
+                         "Neither; L_k does not depend on k"],
                answer: factLooser ? 1 : 0,
-               explanation: "As k grows, −L_k approaches −log p(x); the room it has to move is at most the ELBO's gap, KL(q(z|x) ‖ p(z|x)). The model whose bound moved more had the larger gap: here the \(factLooser ? "factorized VAE" : "VLAE") (\(fmt(max(vlaeGain, factGain))) against \(fmt(min(vlaeGain, factGain))) nats).")
+               explanation: "The VLAE's bound moved by \(fmt(vlaeGain)) nats and the factorized VAE's by \(fmt(factGain)). As k grows, −L_k comes down towards −log p(x); everything it gains was part of the gap between the ELBO and log p(x), which is KL(q(z|x) ‖ p(z|x)). The gain is a lower bound on that gap, not the gap itself: −L_\(kMax) is still above −log p(x).")
         r.quiz("This run's VLAE scored \(fmt(rate, 0)) importance samples per second. About how long would the paper's k = 4096 on 500 test images take at that rate?",
                choices: [formatDuration(fullK / rate / 8), formatDuration(fullK / rate), formatDuration(fullK / rate * 8)],
                answer: 1,
-               explanation: "500 × 4096 = 2,048,000 decoder passes; 2,048,000 / \(fmt(rate, 0)) per second ≈ \(formatDuration(fullK / rate)). Every pass is a full PixelCNN forward: only its first layer's convolution of x is shared between the samples of one image.")
+               explanation: "500 × 4096 = \(500 * 4096) decoder passes; \(500 * 4096) / \(fmt(rate, 0)) per second ≈ \(formatDuration(fullK / rate)). Every pass is a full PixelCNN forward: only its first layer's convolution of x is shared between the samples of one image.")
 
         r.section("References")
         r.prose("""
