@@ -149,7 +149,9 @@ struct Evaluate: ParsableCommand {
                 caption: "Trained on \(trainData.name), scored on \(data.name)'s test split by this run. Active units: latent dimensions above 0.1 nats. Class agreement: one decompression per test image, labelled by a classifier fitted on \(data.name)'s training images.")
         if let best = found.min(by: { s.report.metrics[$0.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity < s.report.metrics[$1.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity }) {
             let value = s.report.metrics[best.1.name, "nll_iwae_nats"].flatMap(number) ?? .nan
-            r.prose("The lowest NLL bound on this data is the **\(best.0.label)**'s, \(fmt(value)) nats per image."
+            let seconds = found.compactMap { s.report.metrics[$0.1.name, "iwae_seconds"].flatMap(number) }.reduce(0, +)
+            r.prose((found.count > 1 ? "The lowest NLL bound on this data is the **\(best.0.label)**'s, \(fmt(value)) nats per image. " : "")
+                    + "The bounds took \(formatDuration(seconds)) in all (in this run, or when first computed: they are kept beside the model cache)."
                     + (classifierAccuracy.map { " The classifier that scores the decompressions labels \(fmt(100 * $0, 1))% of the real (binarized) test images correctly: class agreement can be no more trustworthy than that." } ?? ""))
         }
         r.section("References")
