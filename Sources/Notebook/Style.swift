@@ -116,20 +116,10 @@ enum Style {
     }
     """
 
-    /// Quiz behaviour: mark the clicked choice, say whether it is right, open the explanation
-    /// once answered correctly. Also opens every <details> before printing.
+    /// Marks the page as scripted, runs the sliders and opens every <details> before printing.
+    /// (Quiz behaviour is in Quiz.swift.)
     static let script = """
     document.documentElement.classList.add('js');
-    document.addEventListener('click', function (e) {
-      var b = e.target.closest('.quiz .choice'); if (!b) return;
-      var quiz = b.closest('.quiz'), right = b.dataset.correct === 'true';
-      quiz.querySelectorAll('.choice').forEach(function (c) { c.classList.remove('right', 'wrong'); });
-      b.classList.add(right ? 'right' : 'wrong');
-      var v = quiz.querySelector('.verdict');
-      v.className = 'verdict ' + (right ? 'right' : 'wrong');
-      v.textContent = right ? 'Correct.' : 'Not quite \\u2014 try another answer, or open the explanation.';
-      if (right) quiz.querySelector('details').open = true;
-    });
     document.querySelectorAll('.slider').forEach(function (box) {
       var data = JSON.parse(box.querySelector('.slider-data').textContent), range = box.querySelector('input[type=range]');
       data.stops.forEach(function (s) { s.images.forEach(function (src) { new Image().src = src; }); });

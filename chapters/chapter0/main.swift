@@ -31,14 +31,25 @@ struct Chapter0: ParsableCommand {
         """)
 
         r.section("Two decoders, one experiment")
+        let strongConfig: PixelCNNConfig? = ReceptiveFieldSweep.models(latentDim: options.latentDim).last.flatMap { c in
+            if case .pixelCNN(let p) = c.decoder { return p } else { return nil }
+        }
+        let strongView = strongConfig.map { p -> String in
+            let rf = ReceptiveField(p)
+            return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count) earlier pixels reach each pixel's logit, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
+        } ?? "a stack of masked convolutions"
         r.prose("""
-        Both models have the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
+        Both models are VAEs \(r.cite("kingma2014")) with the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
         MNIST digits. The weak decoder is **factorized**: given $z$ every pixel is an independent coin, so
         everything about the digit (its class, its shape, each stroke) must come through $z$. The strong
-        decoder is an **autoregressive PixelCNN** that also sees the pixels drawn so far (12 masked layers
-        with a 7×7 first layer, so it sees almost the whole image above the pixel it draws). These are the two
+        decoder is an **autoregressive PixelCNN** \(r.cite("oord2016pixel")) that also sees the pixels drawn so far
+        (\(strongView)). These are the two
         ends of chapter 4's sweep; if chapter 4 ran with the same flags they come from the model cache.
+        What "sees the pixels drawn so far" means is a mask on each convolution's taps; in the model module:
         """)
+        r.moduleCode("masked-taps", in: "Layers/MaskedConv.swift",
+                     paper: "Information that can be modeled locally by decoding distribution $p(x \\mid z)$ without access to $z$ will be encoded locally and only the remainder will be encoded in $z$.",
+                     source: r.citet("chen2017") + ", §3")
         // @cell pair
         let training = options.training(epochs: options.standardEpochs)
         let sweep = ReceptiveFieldSweep.models(latentDim: options.latentDim)
@@ -72,7 +83,7 @@ struct Chapter0: ParsableCommand {
             against \(fmt(weak.test.klBits, 1)): \(fmt(100 * share, 0))% of the factorized model's code, with
             \(strong.test.activeUnits()) of \(strong.model.latentDim) dimensions still in use. That is the paradox: **the better the
             model of the images, the less its code says about them**. Taken to its end, a decoder that can model
-            the data alone ignores $z$ entirely (*posterior collapse*, chapter 2), and the "autoencoder" no
+            the data alone ignores $z$ entirely (*posterior collapse*, chapter 2; \(r.citet("bowman2016")) saw it first with text), and the "autoencoder" no
             longer encodes anything.
             """)
         } else {
@@ -88,7 +99,7 @@ struct Chapter0: ParsableCommand {
                      caption: "How the code's nats spread over its \(options.latentDim) dimensions, largest first (test split). Under the dashed line a dimension carries next to nothing.")
 
         r.prose("""
-        The paper (Chen et al., 2017) reads the paradox the other way round: it is not a bug but a
+        The paper \(r.cite("chen2017")) reads the paradox the other way round: it is not a bug but a
         **lever**. Whatever the decoder can model by itself stays out of $z$. So choose what the decoder
         can see, and you choose what the code keeps: a decoder that sees only a small neighbourhood of each
         pixel draws the strokes itself and leaves $z$ the global picture, which digit it is. That is a
@@ -121,19 +132,20 @@ struct Chapter0: ParsableCommand {
         let moreBits = weak.test.kl >= strong.test.kl ? 0 : 1
         r.quiz("In this run, which model's code carries more bits about the digit?",
                choices: names, answer: moreBits,
-               explanation: "\(names[moreBits]) puts \(fmt(max(weak.test.klBits, strong.test.klBits), 1)) bits into z, the other \(fmt(min(weak.test.klBits, strong.test.klBits), 1)). The decoder that sees the pixels drawn so far needs the code less.")
+               explanation: "\(names[moreBits]) puts \(fmt(max(weak.test.klBits, strong.test.klBits), 1)) bits into z, the other \(fmt(min(weak.test.klBits, strong.test.klBits), 1)). \(moreBits == 0 ? "The decoder that sees the pixels drawn so far needs the code less." : "Here the PixelCNN's code is the larger one: this run does not show the decoder that sees more needing the code less.")")
         let lowerBound = weak.test.elbo >= strong.test.elbo ? 0 : 1
         r.quiz("Which model is the better density model of the test digits (lower −ELBO)?",
                choices: names, answer: lowerBound,
                explanation: "\(names[lowerBound]): \(fmt(-max(weak.test.elbo, strong.test.elbo), 1)) nats against \(fmt(-min(weak.test.elbo, strong.test.elbo), 1)). \(lowerBound == moreBits ? "Here the better model is also the one with the bigger code, so this run does not show the paradox." : "The better model has the smaller code: the paradox.")")
 
-        r.section("References")
-        r.prose("""
-        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731)
-        - D. P. Kingma, M. Welling. *Auto-Encoding Variational Bayes*. ICLR 2014. [arXiv:1312.6114](https://arxiv.org/abs/1312.6114)
-        - A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu. *Pixel Recurrent Neural Networks*. ICML 2016. [arXiv:1601.06759](https://arxiv.org/abs/1601.06759)
-        - S. R. Bowman, L. Vilnis, O. Vinyals, A. M. Dai, R. Jozefowicz, S. Bengio. *Generating Sentences from a Continuous Space*. CoNLL 2016. [arXiv:1511.06349](https://arxiv.org/abs/1511.06349) (the code ignored by a strong decoder, first seen with text)
-        """)
+        r.quiz("By the paper's reading of the paradox, what stays out of z when the decoder can see more of the image?",
+               choices: ["Nothing: a VAE's code always keeps everything about x",
+                         "Whatever the decoder can model by itself from the pixels it sees; z keeps the rest",
+                         "The digit's class, always first",
+                         "Only the pixel noise"],
+               answer: 1,
+               explanation: "Coding a fact through z costs nats in the KL term; modelling it in the decoder does not. So the objective moves into the decoder whatever the decoder can predict from what it sees, and z keeps what lies outside its reach. In this run the code went from \(fmt(weak.test.klBits, 1)) bits (factorized) to \(fmt(strong.test.klBits, 1)) bits (PixelCNN).")
+        r.references()
 
         try s.finish()
     }

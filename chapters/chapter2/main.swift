@@ -31,7 +31,8 @@ struct Chapter2: ParsableCommand {
         r.prose("""
         Give a VAE a decoder strong enough to model the data by itself, and something strange can happen:
         the KL term falls to zero, $q(z \\mid x) = p(z)$ for every image, and the latent code carries
-        nothing. This is **posterior collapse**. The paper explains why it is not a failure of optimisation
+        nothing. This is **posterior collapse**, first seen with recurrent decoders of text \(r.cite("bowman2016")).
+        The paper \(r.cite("chen2017")) explains why it is not a failure of optimisation
         but a preference of the objective. Coding an image through $z$ has a price the decoder does not pay:
         the posterior $q(z \\mid x)$ is only an approximation of the true posterior, and the ELBO charges for
         the gap,
@@ -70,9 +71,12 @@ struct Chapter2: ParsableCommand {
         let plain = try s.train(pixelCNN, options.training(epochs: epochs))
         // @end
         r.code("collapse")
-        let perDim = plain.test.kl / Double(plain.model.latentDim)
-        let collapsed = perDim < 0.1
+        let plainCheck = CollapseCheck(plain.test)
+        let perDim = plainCheck.meanPerDim
+        let collapsed = plainCheck.meanRuleCollapsed
         s.record(plain, extra: ["collapsed": .bool(collapsed), "kl_nats_per_dim": .number(perDim),
+                                "collapsed_course_rule": .string(plainCheck.course.rawValue),
+                                "dims_under_0_1_nats": .number(Double(plainCheck.inactive)),
                                 "exact_nll_nats": .number(exactNLL)])
         r.keyNumbers([
             KeyNumber("KL in z (test)", plain.test.kl, unit: "nats", digits: 3),
@@ -83,19 +87,32 @@ struct Chapter2: ParsableCommand {
         let steps = plain.history.flatMap { $0.stepKL ?? [] }
         let peak = steps.max() ?? 0
         r.prose("""
-        The KL \(collapsed ? "collapsed" : "did not collapse"): it ended at **\(fmt(plain.test.kl, 3)) nats** on
-        the test set, \(fmt(perDim, 4)) nats per dimension, with \(plain.test.activeUnits()) of
-        \(plain.model.latentDim) dimensions above the 0.1-nat threshold.\(steps.isEmpty ? "" : " During training the batch KL peaked at \(fmt(peak, 2)) nats (step \(1 + (steps.firstIndex(of: peak) ?? 0)) of \(steps.count)) and ended the last epoch at \(fmt(steps.suffix(10).reduce(0, +) / Double(min(10, steps.count)), 3)) (mean of the last 10 batches).")
-        Meanwhile the bound reached \(fmt(-plain.test.elbo)) nats against the true \(fmt(exactNLL)) nats:
-        the decoder learnt the data without help from $z$.
+        The KL ended at **\(fmt(plain.test.kl, 3)) nats** on the test set, \(fmt(perDim, 4)) nats per dimension,
+        with \(plain.test.activeUnits()) of \(plain.model.latentDim) dimensions above the 0.1-nat threshold.\(steps.isEmpty ? "" : " During training the batch KL peaked at \(fmt(peak, 2)) nats (step \(1 + (steps.firstIndex(of: peak) ?? 0)) of \(steps.count)) and ended the last epoch at \(fmt(steps.suffix(10).reduce(0, +) / Double(min(10, steps.count)), 3)) (mean of the last 10 batches).")
+        Meanwhile the bound reached \(fmt(-plain.test.elbo)) nats against the true \(fmt(exactNLL)) nats
+        (\(fmt(-plain.test.elbo - exactNLL, 2)) nats above it)\(plain.test.kl < 1 ? ": the decoder learnt the data without help from $z$" : ", with $z$ still carrying part of it").
         """)
+        r.prose("""
+        Is that collapse? Two rules are in use, and they need not agree. The **mean rule** (used in this chapter
+        until now) calls a model collapsed when the mean KL per dimension is under 0.1 nats. The **course's
+        rule** calls it collapsed when more than 10–20% of the latent dimensions carry under 0.1 nats each
+        (over \(fmt(CollapseCheck.highFraction * 100, 0))%: collapsed; \(fmt(CollapseCheck.lowFraction * 100, 0))–\(fmt(CollapseCheck.highFraction * 100, 0))%: the rule's grey zone).
+        Here \(plainCheck.inactive) of \(plainCheck.dims) dimensions (\(fmt(plainCheck.inactiveFraction * 100, 0))%) are under
+        0.1 nats, so the course's rule says **\(plainCheck.course.rawValue)**; the mean rule says
+        **\(collapsed ? "collapsed" : "not collapsed")** (\(fmt(perDim, 4)) nats per dimension).
+        \(plainCheck.rulesDisagree ? "The two rules disagree here: the nats that remain sit in a few dimensions." : "On this model the two rules agree.")
+        """)
+        let lastStep = steps.last ?? 0, firstStep = steps.first ?? 0
+        let klStepsCaption = "KL(q(z|x) || p(z)) of each training batch: " + (peak > 2 * lastStep
+            ? "it peaks at \(fmt(peak, 2)) nats while the encoder starts to talk, then falls to \(fmt(lastStep, 3)) as the decoder learns to do without it."
+            : "from \(fmt(firstStep, 3)) nats at the first step to \(fmt(lastStep, 3)) at the last (peak \(fmt(peak, 2))).")
         if !steps.isEmpty {
             try r.figure(LineChart(title: "Batch KL during training (no remedies)", xLabel: "optimiser step", yLabel: "KL (nats per image)",
                                    series: [Series(name: plain.name, values: steps)]),
-                         name: "kl-steps", caption: "KL(q(z|x) || p(z)) of each training batch: it rises while the encoder starts to talk, then the decoder learns to do without it.")
+                         name: "kl-steps", caption: klStepsCaption)
         }
         try r.figure(Figures.klHeatmap(plain), name: "kl-heatmap",
-                     caption: "KL of each latent dimension (rows) after each epoch (validation): every row goes dark.")
+                     caption: "KL of each latent dimension (rows) after each epoch (validation). On the test set \(plainCheck.inactive) of \(plainCheck.dims) dimensions end under 0.1 nats.")
 
         r.section("Decompressions that ignore the code")
         r.prose("""
@@ -108,38 +125,56 @@ struct Chapter2: ParsableCommand {
         let originals = (0..<shown).map { data.test.image($0) }
         let plainDecoded = plain.model.decompress(originals.flatMap { $0 }, count: shown, samples: per, rng: &rng)
         try r.figure(Figures.decompressionGrid(originals: originals, samples: plainDecoded, rowLabels: (1...shown).map { "x\($0)" }),
-                     name: "decompressions-collapsed", caption: "Collapsed model: the samples are new textures, not copies of x.")
+                     name: "decompressions-collapsed", caption: "The PixelCNN model without remedies: each row is one x and \(per) samples decoded from its code (their agreement with x is measured below).")
 
         r.section("The same data through a factorized decoder")
         r.prose("""
-        Collapse is a property of the decoder, not of the data. A factorized decoder cannot produce XOR
-        patterns without being told where the pixels are, so on the same images it must use $z$.
+        Collapse is a property of the decoder, not of the data. A factorized decoder draws every pixel
+        independently given $z$, so it cannot produce XOR patterns by itself: whatever it knows about an image's
+        pixels has to come through $z$. How much does it get there?
         """)
         // @cell factorized
         let factorized = try s.train(ModelConfig(latentDim: options.latentDim, decoder: .factorized), options.training(epochs: epochs))
         // @end
         r.code("factorized")
-        s.record(factorized, extra: ["collapsed": .bool(factorized.test.kl / Double(factorized.model.latentDim) < 0.1)])
+        let factCheck = CollapseCheck(factorized.test)
+        s.record(factorized, extra: ["collapsed": .bool(factCheck.meanRuleCollapsed), "collapsed_course_rule": .string(factCheck.course.rawValue)])
         let factDecoded = factorized.model.decompress(originals.flatMap { $0 }, count: shown, samples: per, rng: &rng)
-        try r.figure(Figures.decompressionGrid(originals: originals, samples: factDecoded, rowLabels: (1...shown).map { "x\($0)" }),
-                     name: "decompressions-factorized", caption: "Factorized decoder: z carries the picture, so samples resemble x (blurred by the pixels z does not pin down).")
         let agreePlain = pixelAgreement(originals, plainDecoded), agreeFact = pixelAgreement(originals, factDecoded)
+        let chance = pixelAgreementBaseline(data.test)
+        // How much of the way from chance to a perfect copy the decompressions go (0: chance, 1: copies).
+        let gainFact = (agreeFact - chance) / max(1 - chance, 1e-9), gainPlain = (agreePlain - chance) / max(1 - chance, 1e-9)
+        func resemblance(_ gain: Double) -> String {
+            gain >= 0.5 ? "resemble x" : gain >= 0.1 ? "resemble x only faintly" : "do not resemble x more than an unrelated texture does"
+        }
+        try r.figure(Figures.decompressionGrid(originals: originals, samples: factDecoded, rowLabels: (1...shown).map { "x\($0)" }),
+                     name: "decompressions-factorized",
+                     caption: "Factorized decoder: its samples \(resemblance(gainFact)) (\(fmt(agreeFact * 100, 1))% of pixels agree with x, \(fmt(chance * 100, 1))% by chance).")
         r.prose("""
         The factorized model keeps **\(fmt(factorized.test.kl)) nats** in $z$ with \(factorized.test.activeUnits())
-        active dimensions, and its −ELBO is \(fmt(-factorized.test.elbo)) nats against the PixelCNN's \(fmt(-plain.test.elbo)).
+        active dimensions, and its −ELBO is \(fmt(-factorized.test.elbo)) nats against the PixelCNN's \(fmt(-plain.test.elbo))
+        and the true \(fmt(exactNLL)): \(fmt(-factorized.test.elbo - exactNLL, 1)) nats worse than the truth.
         A simple check of what the code holds: the fraction of pixels where a decompression agrees with
         its original is \(fmt(agreeFact * 100, 1))% for the factorized model and \(fmt(agreePlain * 100, 1))% for
-        the collapsed one (two unrelated textures from this process agree on about
-        \(fmt(pixelAgreementBaseline(data.test) * 100, 1))% of pixels).
+        the PixelCNN model, while two unrelated textures from this process agree on about
+        \(fmt(chance * 100, 1))% of pixels. So the factorized model's decompressions \(resemblance(gainFact))
+        (\(fmt(gainFact * 100, 1))% of the way from chance to a copy), and the PixelCNN model's \(resemblance(gainPlain))
+        (\(fmt(gainPlain * 100, 1))%). \(gainFact < 0.5 ? "A few nats cannot pin down hundreds of nearly random pixels: the factorized decoder uses $z$, but $z$ does not carry the picture, and the decoder cannot model this data well at all." : "Its code carries the picture.")
         """)
 
         r.section("Two remedies")
         r.prose("""
-        **KL annealing** multiplies the KL term by a weight $\\beta$ that ramps from 0 to 1 during the first
+        **KL annealing** \(r.cite("bowman2016", "sonderby2016")) multiplies the KL term by a weight $\\beta$ that ramps from 0 to 1 during the first
         steps, so the encoder can start to carry information before it is charged for it. **Free bits**
-        replace the KL term by $\\sum_j \\max(\\lambda, \\mathbb{E}_{\\text{batch}}[D_{\\mathrm{KL}, j}])$: each
+        \(r.cite("kingma2016")) replace the KL term by $\\sum_j \\max(\\lambda, \\mathbb{E}_{\\text{batch}}[D_{\\mathrm{KL}, j}])$: each
         dimension may use $\\lambda$ nats for free, so there is no gradient pushing it below $\\lambda$.
+        Free bits remove the penalty below $\\lambda$; they set no minimum: nothing pulls a dimension *up* to
+        $\\lambda$ either. In the model module the whole idea is the `max`, and a backward that passes no
+        gradient to a dimension under the floor:
         """)
+        r.moduleCode("free-bits", in: "Objectives/FreeBits.swift",
+                     paper: "We divide the latent dimensions into the $K$ groups … and use the following objective: $$\\widetilde{\\mathcal{L}}_\\lambda = \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[\\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)]\\right] - \\sum_{j=1}^{K} \\operatorname{maximum}\\left(\\lambda, \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[D_{KL}(q(z_j \\mid x) \\| p(z_j))\\right]\\right)$$ (Here every dimension is its own group, and $\\mathcal{M}$ is the minibatch.)",
+                     source: r.citet("kingma2016") + ", appendix (free bits)")
         // @cell remedies
         let steps1 = (s.data.train.count + options.batchSize - 1) / options.batchSize
         let anneal = try s.train(pixelCNN, options.training(epochs: epochs, klAnnealSteps: 2 * steps1))
@@ -147,22 +182,35 @@ struct Chapter2: ParsableCommand {
         // @end
         r.code("remedies")
         for m in [anneal, free] {
-            s.record(m, extra: ["collapsed": .bool(m.test.kl / Double(m.model.latentDim) < 0.1)])
+            let c = CollapseCheck(m.test)
+            s.record(m, extra: ["collapsed": .bool(c.meanRuleCollapsed), "collapsed_course_rule": .string(c.course.rawValue)])
         }
-        r.table(header: ["model", "−ELBO (nats)", "reconstruction", "KL in z (nats)", "active dims", "collapsed"],
-                rows: [plain, anneal, free, factorized].map { m in
-                    [.text(m.name), .num(-m.test.elbo), .num(m.test.reconstruction), .num(m.test.kl, 3),
-                     .text("\(m.test.activeUnits()) / \(m.model.latentDim)"),
-                     .text(m.test.kl / Double(m.model.latentDim) < 0.1 ? "yes" : "no")]
-                }, caption: String(format: "Test split. The true −log p(x) of this data is %.2f nats.", exactNLL))
+        let allFour = [plain, anneal, free, factorized]
+        r.table(header: ["model", "−ELBO (nats)", "reconstruction", "KL in z (nats)", "dims under 0.1 nats", "course rule", "mean rule"],
+                rows: allFour.map { m in
+                    let c = CollapseCheck(m.test)
+                    return [.text(m.name), .num(-m.test.elbo), .num(m.test.reconstruction), .num(m.test.kl, 3),
+                            .text("\(c.inactive) / \(c.dims)"), .text(c.course.rawValue),
+                            .text(c.meanRuleCollapsed ? "collapsed" : "not collapsed")]
+                }, caption: String(format: "Test split. The true −log p(x) of this data is %.2f nats. Course rule: collapsed when over 20%% of the dimensions carry under 0.1 nats (10–20%%: grey zone); mean rule: collapsed when the mean KL per dimension is under 0.1 nats.", exactNLL))
+        let disagree = allFour.filter { CollapseCheck($0.test).rulesDisagree }.map(\.name)
+        r.prose(disagree.isEmpty ? "On these four models the course's rule and the mean rule agree."
+                : "The two rules disagree on " + allFour.filter { CollapseCheck($0.test).rulesDisagree }.map { m in
+                    let c = CollapseCheck(m.test)
+                    return "\(m.name) (\(c.inactive) of \(c.dims) dimensions under 0.1 nats, \(fmt(c.inactiveFraction * 100, 0))%, while the mean is \(fmt(c.meanPerDim, 3)) nats per dimension)"
+                }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones.")
         try r.figure(LineChart(title: "Batch KL during training", xLabel: "optimiser step", yLabel: "KL (nats per image)",
                                series: [plain, anneal, free].map { m in Series(name: m.name, values: m.history.flatMap { $0.stepKL ?? [] }) }),
                      name: "kl-remedies", caption: "KL of each training batch for the plain, annealed and free-bits runs.")
+        let floorNats = Double(freeBits) * Double(free.model.latentDim)
+        let annealCheck = CollapseCheck(anneal.test), freeCheck = CollapseCheck(free.test)
+        let freeBetter = free.test.elbo > plain.test.elbo
         r.prose("""
-        With annealing the KL ends at \(fmt(anneal.test.kl, 3)) nats\(anneal.test.kl / Double(anneal.model.latentDim) < 0.1 ? ": the warm-up delays the decoder's takeover but, once $\\beta = 1$, nothing stops it, and the code collapses anyway" : ", above the collapse line of 0.1 nats per dimension"). With free bits
-        ($\\lambda$ = \(fmt(Double(freeBits), 2)) nats per dimension, \(fmt(Double(freeBits) * Double(free.model.latentDim), 1)) nats in all) the code
-        keeps **\(fmt(free.test.kl, 2)) nats** with \(free.test.activeUnits()) active dimensions.\(free.test.elbo < plain.test.elbo ? " But on this data there is nothing in $z$ worth having: its" : " Its") −ELBO is \(fmt(-free.test.elbo)) nats against \(fmt(-plain.test.elbo))
-        without it. Keeping $z$ alive is not the same as making it useful; the next chapters make it useful
+        With annealing the KL ends at \(fmt(anneal.test.kl, 3)) nats\(annealCheck.meanRuleCollapsed ? ": the warm-up delays the decoder's takeover but, once $\\beta = 1$, nothing stops it, and the code collapses anyway by the mean rule" : ", above the mean rule's line of 0.1 nats per dimension") (course's rule: \(annealCheck.course.rawValue)). With free bits
+        ($\\lambda$ = \(fmt(Double(freeBits), 2)) nats per dimension, \(fmt(floorNats, 1)) nats in all) the code
+        keeps **\(fmt(free.test.kl, 2)) nats** with \(free.test.activeUnits()) active dimensions, \(free.test.kl < floorNats ? "**below** the \(fmt(floorNats, 1))-nat allowance: free bits take away the charge for the first λ nats of each dimension, they do not make the model use them" : "above the \(fmt(floorNats, 1))-nat allowance") (course's rule: \(freeCheck.course.rawValue)).
+        Its −ELBO is \(fmt(-free.test.elbo)) nats against \(fmt(-plain.test.elbo)) without free bits: \(freeBetter ? "free bits gave a better bound on this run" : "the nats kept in $z$ bought nothing on this data, the bound is no better").
+        Keeping $z$ alive is not the same as making it useful; the next chapters make it useful
         by choosing what the decoder can *not* model.
         """)
 
@@ -173,17 +221,21 @@ struct Chapter2: ParsableCommand {
         let found = sweep.compactMap { s.cachedModel($0, standard, on: mnist) }
         if found.count == sweep.count {
             r.prose("""
-            On digits the decoders of chapter 4 show the trend as it is. As the decoder's reach grows the code
-            shrinks, without collapsing completely in this training budget:
+            On digits, \(found.count) of chapter 4's decoders (\(found.map(\.name).joined(separator: ", "))) give the numbers below;
+            chapter 4 follows the code through every reach in between.
             """)
             r.table(header: ["decoder", "KL in z (nats)", "active dims (> 0.1 nats)", "−ELBO (nats)"],
                     rows: found.map { [.text($0.name), .num($0.test.kl), .text("\($0.test.activeUnits()) / \($0.model.latentDim)"), .num(-$0.test.elbo)] },
                     caption: "MNIST test split, models trained by chapter 4 (same seed and epochs), read from the model cache.")
             try r.figure(Figures.klPerDimension(found), name: "mnist-kl-per-dim",
-                         caption: "KL per latent dimension on MNIST: the stronger the decoder, the more dimensions fall under 0.1 nats (partial collapse).")
+                         caption: "KL per latent dimension on MNIST. Dimensions under 0.1 nats: " + found.map { "\($0.name) \(CollapseCheck($0.test).inactive) of \($0.model.latentDim)" }.joined(separator: ", ") + ".")
             for m in found { s.record(m, as: "mnist_" + m.name) }
+            r.prose(found.map { m in
+                let c = CollapseCheck(m.test)
+                return "By the course's rule \(m.name) on MNIST is **\(c.course.rawValue)** (\(c.inactive) of \(c.dims) dimensions under 0.1 nats, \(fmt(c.inactiveFraction * 100, 0))%); by the mean rule it is \(c.meanRuleCollapsed ? "collapsed" : "not collapsed") (\(fmt(c.meanPerDim, 3)) nats per dimension)."
+            }.joined(separator: " "))
         } else {
-            r.callout(.tip, "Run `swift run chapter4` (same flags) and then this chapter again: this section then shows how the KL of MNIST models falls as the decoder's receptive field grows, from the models chapter 4 trained.",
+            r.callout(.tip, "Run `swift run chapter4` (same flags) and then this chapter again: this section then applies both collapse rules to chapter 4's MNIST models (factorized, 6-layer and widest PixelCNN), read from the model cache.",
                       title: "MNIST models not trained yet")
         }
 
@@ -193,10 +245,22 @@ struct Chapter2: ParsableCommand {
                          "The prior is too narrow", "The learning rate is too high"],
                answer: 1,
                explanation: "The ELBO equals log p(x) minus KL(q(z|x) || p(z|x)). If p(x|z) = p(x) can fit the data, ignoring z makes the posterior equal to the prior, which q matches exactly: the bound becomes tight.")
-        r.quiz("Free bits kept \(fmt(free.test.kl, 1)) nats in z. Did that make the model better on this data?",
-               choices: ["Yes, more information is always better", "No: its −ELBO was \(fmt(-free.test.elbo)) nats versus \(fmt(-plain.test.elbo)) for the collapsed model"],
+        r.quiz("Free bits kept \(fmt(free.test.kl, 1)) nats in z. Did that give a better bound (a lower −ELBO) than the plain model's on this data?",
+               choices: ["Yes: its −ELBO was \(fmt(-free.test.elbo)) nats versus \(fmt(-plain.test.elbo))", "No: its −ELBO was \(fmt(-free.test.elbo)) nats versus \(fmt(-plain.test.elbo))"],
+               answer: freeBetter ? 0 : 1,
+               explanation: freeBetter
+                   ? "On this run the nats in z paid for themselves in reconstruction. The true −log p(x) is \(fmt(exactNLL)) nats: the decoder can model this data alone, so any gain is the optimiser's, not the data's need for z."
+                   : "Information in z costs its KL; when the decoder can already model everything, that information buys no reconstruction gain.")
+        r.quiz("With λ = \(fmt(Double(freeBits), 2)) nats per dimension over \(free.model.latentDim) dimensions, the free-bits model kept \(fmt(free.test.kl, 2)) nats. What do free bits guarantee?",
+               choices: ["At least \(fmt(floorNats, 1)) nats in z", "No charge for the first λ nats of each dimension, but no minimum either", "Exactly λ nats in every dimension"],
                answer: 1,
-               explanation: "Forcing information into z costs its KL; when the decoder can already model everything, that information buys no reconstruction gain.")
+               explanation: "The objective uses max(λ, KL_j): below λ the KL term is constant, so it neither pushes a dimension down nor pulls it up. This run kept \(fmt(free.test.kl, 2)) nats, \(free.test.kl < floorNats ? "below" : "above") the \(fmt(floorNats, 1))-nat allowance.")
+        r.quiz("By the course's rule (collapsed when more than 10–20% of the latent dimensions carry under 0.1 nats), what is the PixelCNN model without remedies, with \(plainCheck.inactive) of \(plainCheck.dims) dimensions under 0.1 nats?",
+               choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
+               answer: plainCheck.course == .collapsed ? 0 : plainCheck.course == .greyZone ? 1 : 2,
+               explanation: "\(plainCheck.inactive) of \(plainCheck.dims) is \(fmt(plainCheck.inactiveFraction * 100, 0))% of the dimensions. The mean rule says \(collapsed ? "collapsed" : "not collapsed") (\(fmt(perDim, 4)) nats per dimension).")
+
+        r.references()
 
         try s.finish()
     }

@@ -47,13 +47,13 @@ struct Chapter4: ParsableCommand {
         r.prose("""
         The ELBO splits the cost of an image into two parts: the nats the decoder pays to describe it given
         the code, $-\\mathbb{E}_q[\\log p(x \\mid z)]$, and the nats of the code itself,
-        $D_{\\mathrm{KL}}(q(z \\mid x) \\| p(z))$. The paper's claim is that the split is not arbitrary:
+        $D_{\\mathrm{KL}}(q(z \\mid x) \\| p(z))$. The paper's claim \(r.cite("chen2017")) is that the split is not arbitrary:
         **any information the decoder can model by itself, it will, and that information stays out of
         $z$**, because sending it through an approximate posterior costs more than modelling it directly.
         The more the decoder can see, the less $z$ needs to say.
 
         This chapter tests the claim by sweeping the decoder's reach: from a factorized decoder (it sees
-        nothing but $z$) through PixelCNNs (van den Oord et al. 2016) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
+        nothing but $z$) through PixelCNNs \(r.cite("oord2016pixel")) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
         to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count) of the \(centreEarlier) pixels that come
         before a pixel in the middle of the image. Every model has the same encoder, the same
         \(options.latentDim)-dimensional code and the same training (no free bits, no annealing).
@@ -65,11 +65,15 @@ struct Chapter4: ParsableCommand {
         Stacking layers widens that view upwards and to the left by one pixel per layer, but to the right
         it grows only along the diagonal above the pixel: a tap up-and-right never chains into the pixels
         further right in the rows just above, because those pixels' own features may only look left. That
-        region is the PixelCNN's **blind spot** (van den Oord et al. 2016, *Conditional PixelCNN*). Computed
+        region is the PixelCNN's **blind spot** \(r.cite("oord2016conditional")). Computed
         from the masks of each configuration (and checked against a real decoder's gradient in the tests):
 
         \(fieldSentences)
         """)
+        r.prose("The masks themselves are one rule on the taps of a k×k kernel; in the model module:")
+        r.moduleCode("masked-taps", in: "Layers/MaskedConv.swift",
+                     paper: "We use two types of masks that we indicate with mask A and mask B … Mask A is applied only to the first convolutional layer … and restricts the connections to those neighboring pixels and to those colors in the current pixels that have already been predicted. On the other hand, mask B is applied to all the subsequent input-to-state convolutional transitions and relaxes the restrictions of mask A by also allowing the connection from a color to itself.",
+                     source: r.citet("oord2016pixel") + ", §3.4 (binary images have one colour: mask B lets a pixel's features read themselves)")
         try r.figure(Figures.receptiveFields(fieldConfigs.map { ($0.label, $0.config) }), name: "receptive-fields",
                      caption: "The receptive field of one pixel's logit (mid grey) for each decoder of the sweep, drawn to the same scale: black pixels reach it, light grey pixels come earlier in raster order but never reach it (the blind spot), white pixels come later.")
 
@@ -131,7 +135,7 @@ struct Chapter4: ParsableCommand {
         """)
 
         if iwaeK > 0 {
-            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of Burda et al. (2016) with $k$ = \(iwaeK) samples is tighter:")
+            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
             var rows: [[TableCell]] = []
             for m in models {
                 let nll = try s.memo("iwae", key: [m.key, "\(iwaeK)"]) {
@@ -207,7 +211,7 @@ struct Chapter4: ParsableCommand {
         \(agreeMonotone ? "Agreement falls monotonically as the reach grows." : "Agreement does not fall monotonically with the reach in this run.")
         Across the decoders, agreement and bits in $z$ have a correlation of \(fmt(bitsAgreeCorr, 2)):
         \(bitsAgreeCorr > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity" : bitsAgreeCorr > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step" : "here the bits in the code say little about how often the class survives")
-        (no free bits here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
+        (no free bits \(r.cite("kingma2016")) here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
         """)
 
         r.section("Dimension by dimension")
@@ -240,7 +244,7 @@ struct Chapter4: ParsableCommand {
         let collapsedCourse = zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name }
         r.prose("""
         By the course's rule, \(collapsedCourse.isEmpty ? "no decoder of this sweep is collapsed" : "\(collapsedCourse.joined(separator: ", ")) \(collapsedCourse.count == 1 ? "is" : "are") collapsed").
-        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on \(disagree.joined(separator: ", ")): the mean rule says \(zip(models, checks).first { $0.1.rulesDisagree }!.1.meanRuleCollapsed ? "collapsed" : "not collapsed") because the nats that remain sit in a few dimensions.")
+        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on " + zip(models, checks).filter { $0.1.rulesDisagree }.map { m, c in "\(m.name) (course's rule: \(c.course.rawValue), \(c.inactive) of \(c.dims) dimensions under 0.1 nats; mean rule: \(c.meanRuleCollapsed ? "collapsed" : "not collapsed"), \(fmt(c.meanPerDim, 3)) nats per dimension)" }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones.")
         """)
 
         for m in models { s.record(m, extra: extras[m.name]!) }
@@ -270,15 +274,7 @@ struct Chapter4: ParsableCommand {
                answer: 1,
                explanation: "To the left the field grows one column per layer; to the right only along the diagonal above, so most of the row just above on the right is the blind spot (the drawing above).")
 
-        r.section("References")
-        r.prose("""
-        - Chen, Kingma, Salimans, Duan, Dhariwal, Schulman, Sutskever, Abbeel (2017). *Variational Lossy Autoencoder.* ICLR. arXiv:1611.02731 — information preference (section 2) and the receptive-field argument.
-        - van den Oord, Kalchbrenner, Kavukcuoglu (2016). *Pixel Recurrent Neural Networks.* ICML. arXiv:1601.06759 — the PixelCNN and its masked convolutions.
-        - van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves, Kavukcuoglu (2016). *Conditional Image Generation with PixelCNN Decoders.* NeurIPS. arXiv:1606.05328 — the blind spot of a masked-convolution stack.
-        - Bowman, Vilnis, Vinyals, Dai, Jozefowicz, Bengio (2016). *Generating Sentences from a Continuous Space.* CoNLL. arXiv:1511.06349 — a strong decoder that ignores its code.
-        - Kingma, Salimans, Jozefowicz, Chen, Sutskever, Welling (2016). *Improved Variational Inference with Inverse Autoregressive Flow.* NeurIPS. arXiv:1606.04934 — free bits.
-        - Burda, Grosse, Salakhutdinov (2016). *Importance Weighted Autoencoders.* ICLR. arXiv:1509.00519 — the importance-weighted bound.
-        """)
+        r.references()
 
         try s.finish()
     }

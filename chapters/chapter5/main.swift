@@ -48,7 +48,7 @@ struct Chapter5: ParsableCommand {
         let field = ReceptiveField(variant.decoder)
 
         r.prose("""
-        Chapter 2 showed a decoder strong enough to ignore $z$ altogether. The paper (Chen et al. 2017) turns
+        Chapter 2 showed a decoder strong enough to ignore $z$ altogether, as \(r.citet("bowman2016")) first saw with text. The paper \(r.cite("chen2017")) turns
         that weakness into a design tool: information that the decoder can model *locally* stays out of $z$,
         because putting it in $z$ costs extra nats. So give the decoder a deliberately small receptive field,
         and $z$ should keep what the decoder cannot see from nearby pixels: the **global structure** of the
@@ -62,12 +62,12 @@ struct Chapter5: ParsableCommand {
         let up1 = field.extent(rowsUp: 1)
         r.prose("""
         Both models share the encoder and the conditioning network of chapter 1. The **factorized** decoder
-        must put every pixel's fate in $z$. The **VLAE** decoder is a PixelCNN (van den Oord et al. 2016) of
+        must put every pixel's fate in $z$. The **VLAE** decoder is a PixelCNN \(r.cite("oord2016pixel")) of
         \(variant.layers) masked 3×3 layers with \(variant.channels) channels, on a \(variant.latentDim)-dimensional code:
         each pixel's logit sees $z$ and \(field.count) earlier pixels, up to \(field.rowsAbove) rows above and \(field.columnsLeftInRow) to the
         left in its own row; in the row just above it sees \(up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"),
-        because a stack of masked convolutions has a blind spot up and to the right (chapter 4 draws it).
-        Never the whole digit. It is trained with \(variant.freeBits > 0 ? "free bits (Kingma et al. 2016; $\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
+        because a stack of masked convolutions has a blind spot up and to the right \(r.cite("oord2016conditional")) (chapter 4 draws it).
+        Never the whole digit. It is trained with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
         """)
         // @cell models
         let factorized = try s.train(BookModels.factorized(options))
@@ -75,7 +75,9 @@ struct Chapter5: ParsableCommand {
         // @end
         r.code("models")
         r.moduleCode("free-bits", in: "Objectives/FreeBits.swift",
-                     caption: "Free bits, from the model module: below λ nats a dimension's KL costs nothing, above it costs as usual.")
+                     caption: "Free bits, from the model module: below λ nats a dimension's KL costs nothing, above it costs as usual.",
+                     paper: "… using the free bits objective … $$\\widetilde{\\mathcal{L}}_\\lambda = \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[\\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)]\\right] - \\sum_{j=1}^{K} \\operatorname{maximum}\\left(\\lambda, \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[D_{KL}(q(z_j \\mid x) \\| p(z_j))\\right]\\right)$$ The VLAE paper trains its models with this objective; here every latent dimension is its own group $j$.",
+                     source: r.citet("kingma2016") + ", appendix; used by " + r.citet("chen2017"))
 
         r.section("Bits in z")
         let paperVLAE = 19.2, paperFactorized = 37.3
@@ -152,11 +154,17 @@ struct Chapter5: ParsableCommand {
 
         r.section("Test NLL")
         r.prose("""
-        The ELBO is only a bound. The importance-weighted bound of Burda et al. (2016) with $k$ samples,
+        The ELBO is only a bound. The importance-weighted bound of \(r.citet("burda2016")) with $k$ samples,
         $$-\\log p(x) \\le -\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)}, \\quad z_i \\sim q(z \\mid x),$$
         tightens as $k$ grows (the paper uses $k$ = 4096). Here $k$ = \(k) on all \(s.binary.test.count) test digits
-        (`--iwae-k` sets it).
+        (`--iwae-k` sets it). In the model module, each sample's log weight is three log densities, and the
+        bound is a log-sum-exp of them, shifted by the largest so that no weight underflows:
         """)
+        r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift",
+                     paper: "$$\\mathcal{L}_k(x) = \\mathbb{E}_{h_1, \\ldots, h_k \\sim q(h \\mid x)}\\left[\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x, h_i)}{q(h_i \\mid x)}\\right]$$ (their $h$ is our $z$, and $p(x, z) = p(x \\mid z)\\, p(z)$)",
+                     source: r.citet("burda2016") + ", §3")
+        r.moduleCode("iwae-bound", in: "Objectives/IWAE.swift")
+        r.moduleCode("logsumexp", in: "Layers/Reductions.swift")
         func iwae(_ m: TrainedModel) throws -> IWAEResult {
             try s.memo("iwae", key: [m.key, "\(k)"]) {
                 let bar = ProgressBar("IWAE k=\(k) \(m.name)")
@@ -294,15 +302,7 @@ struct Chapter5: ParsableCommand {
                       : change < -0.01 ? "Here the mean code did worse than a sampled one: the decoder's sampling, not the code's noise, decides the class."
                       : "The code's noise costs almost nothing here: what is lost is lost in the decoder's sampling."))
 
-        r.section("References")
-        r.prose("""
-        - Chen, Kingma, Salimans, Duan, Dhariwal, Schulman, Sutskever, Abbeel (2017). *Variational Lossy Autoencoder.* ICLR. arXiv:1611.02731 — the lossy code, its decompressions, the 37.3 and 19.2 bits.
-        - van den Oord, Kalchbrenner, Kavukcuoglu (2016). *Pixel Recurrent Neural Networks.* ICML. arXiv:1601.06759 — the PixelCNN decoder.
-        - van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves, Kavukcuoglu (2016). *Conditional Image Generation with PixelCNN Decoders.* NeurIPS. arXiv:1606.05328 — conditioning a PixelCNN; the blind spot.
-        - Kingma, Salimans, Jozefowicz, Chen, Sutskever, Welling (2016). *Improved Variational Inference with Inverse Autoregressive Flow.* NeurIPS. arXiv:1606.04934 — free bits.
-        - Bowman, Vilnis, Vinyals, Dai, Jozefowicz, Bengio (2016). *Generating Sentences from a Continuous Space.* CoNLL. arXiv:1511.06349 — a strong decoder that ignores its code.
-        - Burda, Grosse, Salakhutdinov (2016). *Importance Weighted Autoencoders.* ICLR. arXiv:1509.00519 — the importance-weighted NLL bound.
-        """)
+        r.references()
 
         try s.finish()
     }

@@ -25,14 +25,16 @@ struct Chapter7: ParsableCommand {
         let s = ChapterSession(chapter: 7, subtitle: "Slide the decoder's receptive field, watch the code change", options: options)
         let r = s.report
 
+        let widest: String = ReceptiveFieldSweep.models(latentDim: options.latentDim, layers: layers).last.flatMap { c in
+            if case .pixelCNN(let p) = c.decoder { return "\(p.layers)-layer PixelCNN with a \(p.firstKernel)×\(p.firstKernel) first layer" } else { return nil }
+        } ?? "widest PixelCNN"
         r.prose("""
         Chapter 4 measured it decoder by decoder; this chapter lets you *watch* it. Every position of the
         slider below is a real model the book trained: the same encoder and the same \(options.latentDim)-dimensional code,
         with a decoder that sees more and more of the image it is drawing, from nothing (the factorized
-        decoder) through PixelCNNs of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers to the 12-layer PixelCNN with a 7×7
-        first layer. At each position you see what the decoder sees when it draws one pixel, the
+        decoder) through PixelCNNs of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers to the \(widest). At each position you see what the decoder sees when it draws one pixel, the
         decompressions of the same ten test digits, and the code itself: its size in bits and the KL of each
-        of its dimensions. Information preference (Chen et al., 2017) predicts what happens as you slide:
+        of its dimensions. Information preference \(r.cite("chen2017")) predicts what happens as you slide:
         whatever the decoder can now model from the pixels it sees moves out of $z$.
         """)
 
@@ -47,6 +49,14 @@ struct Chapter7: ParsableCommand {
         }
         // @end
         r.code("decoders", caption: "The sweep of chapter 4 and the shared `whatZKeeps` measurement: with chapter 4's models cached this takes seconds.")
+        r.prose("""
+        The number under each position, bits in $z$, is the KL term of the ELBO \(r.cite("kingma2014")), summed
+        over the code's dimensions and divided by $\\ln 2$; the bars are its terms one dimension at a time.
+        In the model module it is one op, with its two derivatives as the backward:
+        """)
+        r.moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift",
+                     paper: "$$-D_{KL}(q_{\\phi}(\\mathbf{z}) \\| p_{\\theta}(\\mathbf{z})) = \\frac{1}{2} \\sum_{j=1}^{J} \\left(1 + \\log((\\sigma_j)^2) - (\\mu_j)^2 - (\\sigma_j)^2\\right)$$",
+                     source: r.citet("kingma2014") + ", appendix B")
 
         // The slider's frames: one set of images per decoder, every image the same size.
         let fields = models.map { $0.model.config.receptiveField }
@@ -128,14 +138,20 @@ struct Chapter7: ParsableCommand {
                choices: ["It rises", "It falls", "It stays the same"],
                answer: kept[last].agreementSampled == kept[first].agreementSampled ? 2 : (agreementFell ? 1 : 0),
                explanation: "From \(fmt(kept[first].agreementSampled * 100, 0))% (`\(models[first].name)`) to \(fmt(kept[last].agreementSampled * 100, 0))% (`\(models[last].name)`)."
-                   + (agreementFell ? " A decoder that sees most of the image draws a plausible digit of its own; the code no longer has to say which." : ""))
+                   + (agreementFell ? " A decoder that sees more of the image draws more of the digit itself; the code has less to say about which digit it is." : ""))
+        let idleFirst = kept[first].klPerDim.filter { $0 < 0.1 }.count, idleLast = kept[last].klPerDim.filter { $0 < 0.1 }.count
+        r.quiz("Watch the KL bars from the first position to the last. How does the number of code dimensions carrying under 0.1 nats change?",
+               choices: ["It grows", "It shrinks", "It stays the same"],
+               answer: idleLast > idleFirst ? 0 : idleLast < idleFirst ? 1 : 2,
+               explanation: "From \(idleFirst) of \(kept[first].klPerDim.count) (`\(models[first].name)`) to \(idleLast) of \(kept[last].klPerDim.count) (`\(models[last].name)`). "
+                   + (idleLast > idleFirst ? "The decoder models more by itself, and the dimensions it no longer needs fall silent (chapter 4 applies the course's collapse rule to them)."
+                      : "The code shrinks, if it does, by carrying less in each dimension rather than by switching dimensions off."))
 
-        r.section("References")
         r.prose("""
-        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731) (information preference, Section 3)
-        - A. van den Oord, N. Kalchbrenner, L. Espeholt, K. Kavukcuoglu, O. Vinyals, A. Graves. *Conditional Image Generation with PixelCNN Decoders*. NeurIPS 2016. [arXiv:1606.05328](https://arxiv.org/abs/1606.05328) (masked convolutions and the blind spot)
-        - I. Gulrajani, K. Kumar, F. Ahmed, A. A. Taiga, F. Visin, D. Vazquez, A. Courville. *PixelVAE: A Latent Variable Model for Natural Images*. ICLR 2017. [arXiv:1611.05013](https://arxiv.org/abs/1611.05013) (a few-layer PixelCNN decoder for the same reason)
+        The masked convolutions and their blind spot are those of \(r.citet("oord2016conditional")); \(r.citet("gulrajani2017"))
+        chose a few-layer PixelCNN decoder for the same reason as the VLAE.
         """)
+        r.references()
 
         try s.finish()
     }

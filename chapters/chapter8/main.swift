@@ -77,6 +77,7 @@ struct Chapter8: ParsableCommand {
         (the prior and posterior may be flows, chapter 6):
         """)
         r.moduleCode("iwae-weights", in: "Objectives/IWAE.swift")
+        r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift")
         r.prose("""
         It is the heaviest computation of the book: $k$ decoder passes per image, \(500 * 4096) for the paper's $k$ = 4096 on 500
         test digits. What reads $x$ but not $z$ is computed once per image, not once per code. In the PixelCNN that is

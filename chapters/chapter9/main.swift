@@ -23,7 +23,7 @@ struct Chapter9: ParsableCommand {
         let r = s.report
 
         r.prose("""
-        The paper's argument fits in three sentences. A VAE's objective charges for every bit in the code, so
+        The paper's argument \(r.cite("chen2017")) fits in three sentences. A VAE's objective charges for every bit in the code, so
         whatever the decoder can model by itself stays out of $z$ (chapters 2 and 4). Choosing what the
         decoder can see is therefore choosing what the code keeps: a decoder with a small receptive field
         leaves $z$ the global structure, a *lossy* code (chapters 5 and 7). And the bits the code does keep can
@@ -128,54 +128,58 @@ struct Chapter9: ParsableCommand {
 
         r.section("Where the ideas went next")
         r.prose("""
-        **PixelVAE** (Gulrajani et al., 2017), published alongside this paper, reached the same design from the
+        **PixelVAE** \(r.cite("gulrajani2017")), published alongside this paper, reached the same design from the
         other side: a VAE whose decoder is a PixelCNN with only a few layers, so that the latent code keeps
         the global structure and the decoder the fine detail, with a hierarchy of latent variables for larger
         images. It is the same lever as chapter 5's small receptive field.
 
-        **VQ-VAE** (van den Oord et al., 2017) removed the continuous Gaussian code altogether: $z$ is a grid of
+        **VQ-VAE** \(r.cite("oord2017")) removed the continuous Gaussian code altogether: $z$ is a grid of
         indices into a learned codebook, the encoder picks the nearest code vector, and the KL term becomes a
         constant ($\\log K$ per position for a uniform prior), so there is nothing for the objective to
         collapse. As here, the prior over codes is then learned with an autoregressive model (a PixelCNN),
         the discrete cousin of chapter 6's autoregressive-flow prior.
 
-        **Bits-back coding** turned the ELBO into an actual compressor. BB-ANS (Townsend et al., 2019) codes an
-        image with a VAE at the −ELBO in bits (chapter 3 builds one); **Bit-Swap** (Kingma et al., 2019) makes
+        **Bits-back coding** turned the ELBO into an actual compressor. BB-ANS \(r.cite("townsend2019")) codes an
+        image with a VAE at the −ELBO in bits (chapter 3 builds one); **Bit-Swap** \(r.cite("kingma2019")) makes
         it recursive over a hierarchy of latents so the extra initial bits stay small, and **HiLLoC**
-        (Townsend et al., 2020) scales it to full-size images with fully convolutional hierarchical VAEs. The
+        \(r.cite("townsend2020")) scales it to full-size images with fully convolutional hierarchical VAEs. The
         paper's "bits in $z$" are, in these systems, bits on disk.
 
-        **Latent diffusion** (Rombach et al., 2022) is the lossy code at scale. Its first stage is an
+        **Latent diffusion** \(r.cite("rombach2022")) is the lossy code at scale. Its first stage is an
         autoencoder trained (with a slight KL penalty or vector quantization, plus perceptual and adversarial
         losses) to drop perceptually irrelevant detail; the expensive generative model, a diffusion model, then
         works only in that compressed latent space. Separating what the code must carry from what a decoder
         can fill in locally is the question this book measured on digits.
 
-        Posterior collapse itself got a closer look. Lucas et al. (2019) show with linear VAEs that collapse
+        Posterior collapse itself got a closer look. \(r.citet("lucas2019")) show with linear VAEs that collapse
         can come from the marginal likelihood itself (too large an observation noise makes the collapsed
         solution the better one), not only from the ELBO's approximation or a powerful decoder: in the linear
-        case the ELBO adds no spurious optima. The **δ-VAE** (Razavi et al., 2019) prevents collapse by
+        case the ELBO adds no spurious optima. The **δ-VAE** \(r.cite("razavi2019")) prevents collapse by
         construction, choosing prior and posterior families whose KL can never fall below a chosen δ (with
         an autoregressive prior), instead of free bits.
         """)
+        r.prose("""
+        For contrast, the term VQ-VAE turns into a constant and the δ-VAE keeps above δ: the Gaussian code's KL,
+        as every chapter of this book computes it \(r.cite("kingma2014")), in the model module:
+        """)
+        r.moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift",
+                     paper: "$$-D_{KL}(q_{\\phi}(\\mathbf{z}) \\| p_{\\theta}(\\mathbf{z})) = \\frac{1}{2} \\sum_{j=1}^{J} \\left(1 + \\log((\\sigma_j)^2) - (\\mu_j)^2 - (\\sigma_j)^2\\right)$$",
+                     source: r.citet("kingma2014") + ", appendix B")
+        let paperFactorizedBits = 37.3, paperVLAEBits = 19.2   // the paper's numbers (Chen et al. 2017, MNIST)
+        r.quiz(String(format: "The paper reports %.1f bits in z for its VAE with a factorized decoder and %.1f bits for the VLAE on MNIST (the paper's numbers, %.1f%% of the former). What do the missing bits mean?", paperFactorizedBits, paperVLAEBits, 100 * paperVLAEBits / paperFactorizedBits),
+               choices: ["The VLAE's encoder is worse at compressing",
+                         "The VLAE's code leaves out local detail (the exact strokes) that its PixelCNN decoder models itself, and keeps the global structure",
+                         "The VLAE has half as many latent dimensions",
+                         "The VLAE's bound is worse, so it can afford fewer bits"],
+               answer: 1,
+               explanation: String(format: "Information preference: whatever the decoder can model from the pixels it sees stays out of z. The VLAE's z keeps %.1f%% of the factorized code's bits, the part a small-receptive-field decoder cannot draw by itself (chapter 5 measures this book's ratio).", 100 * paperVLAEBits / paperFactorizedBits))
         r.quiz("VQ-VAE's code cannot collapse the way a Gaussian VAE's can. Why?",
                choices: ["Its decoder is factorized", "The KL term is a constant (log K per position for a uniform prior), so the objective gains nothing by ignoring the code",
                          "It uses free bits", "It is trained without a decoder"],
                answer: 1,
                explanation: "With a deterministic nearest-codebook posterior and a uniform prior, KL(q || p) = log K regardless of the input: there is no price to save by making q match the prior.")
 
-        r.section("References")
-        r.prose("""
-        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder*. ICLR 2017. [arXiv:1611.02731](https://arxiv.org/abs/1611.02731)
-        - I. Gulrajani, K. Kumar, F. Ahmed, A. A. Taiga, F. Visin, D. Vazquez, A. Courville. *PixelVAE: A Latent Variable Model for Natural Images*. ICLR 2017. [arXiv:1611.05013](https://arxiv.org/abs/1611.05013)
-        - A. van den Oord, O. Vinyals, K. Kavukcuoglu. *Neural Discrete Representation Learning* (VQ-VAE). NeurIPS 2017. [arXiv:1711.00937](https://arxiv.org/abs/1711.00937)
-        - J. Townsend, T. Bird, D. Barber. *Practical Lossless Compression with Latent Variables using Bits Back Coding* (BB-ANS). ICLR 2019. [arXiv:1901.04866](https://arxiv.org/abs/1901.04866)
-        - F. H. Kingma, P. Abbeel, J. Ho. *Bit-Swap: Recursive Bits-Back Coding for Lossless Compression with Hierarchical Latent Variables*. ICML 2019. [arXiv:1905.06845](https://arxiv.org/abs/1905.06845)
-        - J. Townsend, T. Bird, J. Kunze, D. Barber. *HiLLoC: Lossless Image Compression with Hierarchical Latent Variable Models*. ICLR 2020. [arXiv:1912.09953](https://arxiv.org/abs/1912.09953)
-        - R. Rombach, A. Blattmann, D. Lorenz, P. Esser, B. Ommer. *High-Resolution Image Synthesis with Latent Diffusion Models*. CVPR 2022. [arXiv:2112.10752](https://arxiv.org/abs/2112.10752)
-        - J. Lucas, G. Tucker, R. Grosse, M. Norouzi. *Don't Blame the ELBO! A Linear VAE Perspective on Posterior Collapse*. NeurIPS 2019. [arXiv:1911.02469](https://arxiv.org/abs/1911.02469)
-        - A. Razavi, A. van den Oord, B. Poole, O. Vinyals. *Preventing Posterior Collapse with δ-VAEs*. ICLR 2019. [arXiv:1901.03416](https://arxiv.org/abs/1901.03416)
-        """)
+        r.references()
 
         s.report.metrics.record("book", ["chapters_run": .number(Double(ran.count)),
                                          "chapters_listed": .number(Double(chapters.count)),

@@ -26,33 +26,41 @@ extension VAE {
         let h = z.map { conditioning!(t, $0) }     // [N,28,28,C], computed once
         let x = Tensor(zeros: [n, 28, 28, 1])   // filled in place, pixel by pixel
 
-        guard decoder.isAutoregressive, case .pixelCNN(let p) = config.decoder else {
+        guard decoder.isAutoregressive else {
             let logits = decoder.logits(t, x: x, h: h)
             for i in 0..<784 { for b in 0..<n { x.data[b * 784 + i] = draw(logits.data[b * 784 + i], &rng) } }
             return x.values
         }
 
-        let reach = p.receptiveRowsAbove   // rows above = columns either side
         for r in 0..<28 {
             for c in 0..<28 {
-                let logit: (Int) -> Float
-                switch method {
-                case .naive:
-                    let logits = decoder.logits(t, x: x, h: h)
-                    logit = { b in logits.data[b * 784 + r * 28 + c] }
-                case .windowed:
-                    let r0 = max(0, r - reach), c0 = max(0, c - reach), c1 = min(27, c + reach)
-                    let wh = r - r0 + 1, ww = c1 - c0 + 1
-                    let xw = crop(x, r0, c0, wh, ww)
-                    let hw = h.map { crop($0, r0, c0, wh, ww) }
-                    let logits = decoder.logits(t, x: xw, h: hw)
-                    let at = (wh - 1) * ww + (c - c0)
-                    logit = { b in logits.data[b * wh * ww + at] }
-                }
+                let logit = pixelLogits(t, x: x, h: h, row: r, column: c, method: method)
                 for b in 0..<n { x.data[b * 784 + r * 28 + c] = draw(logit(b), &rng) }
             }
         }
         return x.values
+    }
+
+    /// The logits of pixel (row, column) for every image of x [N,28,28,1] given h, as the
+    /// sampler computes them: the whole decoder (naive) or only the window it sees (windowed).
+    /// Only the pixels before (row, column) in raster order may influence the result; the
+    /// bits-back coder (Coding/BitsBack.swift) decodes with this same function, one pixel at a time.
+    public func pixelLogits(_ t: Tape, x: Tensor, h: Tensor?, row r: Int, column c: Int,
+                            method: SamplingMethod = .windowed) -> (Int) -> Float {
+        guard case .pixelCNN(let p) = config.decoder else { preconditionFailure("pixelLogits needs a PixelCNN decoder") }
+        let reach = p.receptiveRowsAbove   // rows above = columns either side
+        switch method {
+        case .naive:
+            let logits = decoder.logits(t, x: x, h: h)
+            return { b in logits.data[b * 784 + r * 28 + c] }
+        case .windowed:
+            let (r0, c0, wh, ww) = window(row: r, column: c, reach: reach)
+            let xw = crop(x, r0, c0, wh, ww)
+            let hw = h.map { crop($0, r0, c0, wh, ww) }
+            let logits = decoder.logits(t, x: xw, h: hw)
+            let at = (wh - 1) * ww + (c - c0)
+            return { b in logits.data[b * wh * ww + at] }
+        }
     }
 
     /// Decompressions of `images`: z ~ q(z|x) once per sample, then x' ~ p(x|z).
@@ -78,6 +86,13 @@ extension VAE {
 @inline(__always)
 private func draw(_ logit: Float, _ rng: inout RNG) -> Float {
     rng.uniform() < stableSigmoid(logit) ? 1 : 0
+}
+
+/// The window of rows [r0, r0+h) and columns [c0, c0+w) that pixel (r, c)'s logit depends on.
+@inline(__always)
+func window(row r: Int, column c: Int, reach: Int) -> (r0: Int, c0: Int, h: Int, w: Int) {
+    let r0 = max(0, r - reach), c0 = max(0, c - reach), c1 = min(27, c + reach)
+    return (r0, c0, r - r0 + 1, c1 - c0 + 1)
 }
 
 /// Rows [r0, r0+h) and columns [c0, c0+w) of an NHWC tensor.

@@ -20,6 +20,7 @@
 public enum MaskType: String, Sendable, Codable { case a = "A", b = "B" }
 
 extension ConvGeometry {
+    // @cell masked-taps
     /// The taps of a k x k masked convolution (k odd), "same" padding, stride 1.
     public static func masked(_ type: MaskType, kernel k: Int) -> ConvGeometry {
         precondition(k % 2 == 1, "masked convolutions need an odd kernel, got \(k)")
@@ -33,6 +34,7 @@ extension ConvGeometry {
         }
         return ConvGeometry(taps: taps, kernel: k, stride: 1, pad: c)
     }
+    // @end
 }
 
 extension Tape {

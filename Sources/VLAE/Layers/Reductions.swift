@@ -136,7 +136,9 @@ public func logSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     return m + Float(Foundation.log(s))
 }
 
+// @cell logsumexp
 public func logSumExp(_ xs: [Double]) -> Double {
     guard let m = xs.max(), m.isFinite else { return xs.max() ?? -.infinity }
     return m + Foundation.log(xs.reduce(0) { $0 + Foundation.exp($1 - m) })
 }
+// @end

@@ -6,6 +6,7 @@
 // instead of inf - inf. The derivative is tidy: d log p / d l = x - sigmoid(l).
 
 extension Tape {
+    // @cell bernoulli-likelihood
     /// Per-example log p(x | logits), summed over pixels: logits and x [N, ...] -> [N].
     /// `x` is data (no gradient flows into it).
     public func bernoulliLogLikelihood(logits: Tensor, targets x: Tensor) -> Tensor {
@@ -35,6 +36,7 @@ extension Tape {
         }
         return out
     }
+    // @end
 }
 
 /// log p(x | logits) for one pixel (evaluation and sampling code).

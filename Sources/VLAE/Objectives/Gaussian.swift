@@ -10,6 +10,7 @@ import Foundation
 public let log2Pi: Float = Float(Foundation.log(2.0 * Double.pi))
 
 extension Tape {
+    // @cell reparameterize
     /// z = mu + exp(logvar / 2) * eps, with eps a given standard-normal tensor.
     public func reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor) -> Tensor {
         precondition(mu.count == logvar.count && mu.count == eps.count)
@@ -29,7 +30,9 @@ extension Tape {
         }
         return out
     }
+    // @end
 
+    // @cell gaussian-kl
     /// KL(N(mu, e^logvar) || N(0, 1)) per dimension: [N, D] -> [N, D].
     public func gaussianKL(mu: Tensor, logvar: Tensor) -> Tensor {
         let out = Tensor(uninitialized: mu.shape)
@@ -51,6 +54,7 @@ extension Tape {
         }
         return out
     }
+    // @end
 
     /// log N(z; mu, e^logvar) per dimension (elementwise), gradients to z, mu and logvar.
     public func gaussianLogDensity(_ z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor {

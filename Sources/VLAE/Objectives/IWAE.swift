@@ -38,8 +38,11 @@ extension VAE {
                                       progress: (Int, Int) -> Void = { _, _ in }) -> IWAEResult {
         let start = Date()
         let w = importanceLogWeights(set, k: k, rowsPerPass: rowsPerPass, seed: seed, path: path, progress: progress)
+        // @cell iwae-bound
+        // -L_k(x) = -(log sum_i exp w_i - log k): the log-sum-exp shifts by the largest weight
         return IWAEResult(nllPerImage: w.map { -(logSumExp($0) - Foundation.log(Double($0.count))) },
                           k: config.hasLatent ? k : 1, seconds: Date().timeIntervalSince(start))
+        // @end
     }
 
     /// The k log weights log p(x, z_i) - log q(z_i | x) of every image of `set` (one weight,
@@ -100,6 +103,8 @@ extension VAE {
                     ? decoder.logits(tape, xTerm: xTerm, samplesPerImage: s, h: conditioning!(tape, z))
                     : decode(tape, x: xR, z: z)
                 let logpx = tape.bernoulliLogLikelihood(logits: logits, targets: xR)
+                // @end
+                // @cell iwae-log-weights
                 for n in 0..<b {
                     for j in 0..<s {
                         let r = n * s + j

@@ -86,7 +86,7 @@ public final class TrainingRun {
                 beta = klAnnealingWeight(step: globalStep, rampSteps: config.klAnnealSteps)
                 let x = Tensor(batch.pixels, shape: [batch.count, 28, 28, 1])
                 let tape = Tape()
-                let r = model.elbo(tape, x, rng: &rng, options: ELBOOptions(beta: beta, freeBits: config.freeBits))
+                let r = model.elbo(tape, x, rng: &rng, options: ELBOOptions(beta: beta * config.beta, freeBits: config.freeBits))
                 let loss = Double(r.loss.item)
                 guard loss.isFinite else {
                     throw TrainingError(description:

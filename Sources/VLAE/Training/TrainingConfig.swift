@@ -1,5 +1,7 @@
 // How a model is trained, as data (part of the model cache key).
 
+import Foundation
+
 public struct TrainingConfig: Codable, Hashable, Sendable {
     public var epochs: Int = 10
     public var batchSize: Int = 64
@@ -17,6 +19,15 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public var seed: UInt64 = 1
     /// Cap on training images per epoch (0: all). For quick classroom runs.
     public var maxTrainImages: Int = 0
+    /// The beta-VAE KL weight (Higgins et al. 2017), stored only when it is not 1: nil encodes
+    /// to nothing, so every model trained before this field existed keeps its cache key.
+    public var klWeight: Float? = nil
+
+    /// The KL weight beta of the loss -E[log p(x|z)] + beta * KL (1: the true ELBO).
+    public var beta: Float {
+        get { klWeight ?? 1 }
+        set { klWeight = newValue == 1 ? nil : newValue }
+    }
 
     public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 1e-3, optimizer: Optimizer.Kind = .adam,
                 freeBits: Float = 0, klAnnealSteps: Int = 0, dynamicBinarization: Bool = false,
@@ -27,9 +38,16 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         self.maxTrainImages = maxTrainImages
     }
 
-    /// The model-name suffix of shared/README.md: _freebits, _anneal.
+    /// The model-name suffix of shared/README.md: _freebits, _anneal, and _beta0.25 when beta != 1.
     public var nameSuffix: String {
         (freeBits > 0 ? "_freebits" : "") + (klAnnealSteps > 0 ? "_anneal" : "")
+            + (beta != 1 ? "_beta\(betaText)" : "")
+    }
+
+    /// beta as a short decimal: 0.1, 0.25, 2.
+    public var betaText: String {
+        let b = Double(beta)
+        return b == b.rounded() ? String(Int(b)) : String(format: "%g", b)
     }
 
     /// Everything but the epoch count: two runs that differ only in epochs continue each other.
