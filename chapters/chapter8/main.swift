@@ -58,7 +58,7 @@ struct Chapter8: ParsableCommand {
 
         r.prose("""
         The paper's results are negative log-likelihoods, $-\\log p(x)$ in nats per image, bounded from above with
-        the importance-weighted bound of Burda et al. (2016) at $k$ = 4096 samples per test image, and set against the
+        the importance-weighted bound of \(r.citet("burda2016")) at $k$ = 4096 samples per test image, and set against the
         best density models of the time. This chapter builds the same table for every model the book trains, with the
         paper's numbers beside it **labelled as the paper's**, then the paper's ablation on our data, and then a look
         at the bound itself: how much it tightens as $k$ grows. Nothing here is trained specially: the models are the
@@ -71,7 +71,7 @@ struct Chapter8: ParsableCommand {
         r.prose("""
         For $z_1, \\dots, z_k \\sim q(z \\mid x)$,
         $$\\log p(x) \\;\\ge\\; \\mathcal{L}_k(x) = \\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)} ,$$
-        $\\mathcal{L}_1$ is the ELBO, $\\mathbb{E}[\\mathcal{L}_k]$ never decreases with $k$, and it tends to $\\log p(x)$ (Burda et al., 2016).
+        $\\mathcal{L}_1$ is the ELBO, $\\mathbb{E}[\\mathcal{L}_k]$ never decreases with $k$, and it tends to $\\log p(x)$ \(r.cite("burda2016")).
         Each term is a *log weight* $w_i = \\log p(x \\mid z_i) + \\log p(z_i) - \\log q(z_i \\mid x)$, a log-probability of a whole
         image (tens of nats below zero, so its exponential underflows): the average is taken with a log-sum-exp. The weights for one batch of codes, as the model module computes them
         (the prior and posterior may be flows, chapter 6):
@@ -173,7 +173,7 @@ struct Chapter8: ParsableCommand {
                     ["Caltech-101 Silhouettes", "VLAE", .num(paper.caltech)],
                     ["CIFAR-10", "VLAE", .text("\(fmt(paper.cifarBits)) bits/dim")],
                 ],
-                caption: "The paper's numbers (Chen et al., 2017, its results tables), nats per image unless marked, IWAE with k = 4096; printed as published, not computed by this run.")
+                caption: "The paper's numbers (\(r.citet("chen2017")), its results tables), nats per image unless marked, IWAE with k = 4096; printed as published, not computed by this run.")
         let ourVLAE = iw(vlaeAF)
         r.prose("""
         Our AF-prior VLAE reaches \(fmt(ourVLAE)) nats where the paper's reaches \(fmt(paper.staticVLAE)) on statically binarized MNIST,
@@ -312,15 +312,12 @@ struct Chapter8: ParsableCommand {
                answer: 1,
                explanation: "500 × 4096 = \(500 * 4096) decoder passes; \(500 * 4096) / \(fmt(rate, 0)) per second ≈ \(formatDuration(fullK / rate)). Every pass is a full PixelCNN forward: only its first layer's convolution of x is shared between the samples of one image.")
 
-        r.section("References")
         r.prose("""
-        - X. Chen, D. P. Kingma, T. Salimans, Y. Duan, P. Dhariwal, J. Schulman, I. Sutskever, P. Abbeel. *Variational Lossy Autoencoder.* ICLR 2017, arXiv:1611.02731. Its results tables and ablation, printed above as published.
-        - Y. Burda, R. Grosse, R. Salakhutdinov. *Importance Weighted Autoencoders.* ICLR 2016. The bound $\\mathcal{L}_k$, its monotonicity in $k$.
-        - A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu. *Pixel Recurrent Neural Networks.* ICML 2016. PixelRNN and PixelCNN, the masked convolutions.
-        - D. P. Kingma, T. Salimans, R. Jozefowicz, X. Chen, I. Sutskever, M. Welling. *Improved Variational Inference with Inverse Autoregressive Flow.* NeurIPS 2016. The IAF posterior of the IAF VAE.
-        - H. Larochelle, I. Murray. *The Neural Autoregressive Distribution Estimator.* AISTATS 2011. The statically binarized MNIST the paper's static rows use.
-        - B. M. Lake, R. Salakhutdinov, J. B. Tenenbaum. *Human-level concept learning through probabilistic program induction.* Science 2015. OMNIGLOT.
+        Works this chapter relies on: the paper \(r.cite("chen2017")) and its baselines, PixelRNN and PixelCNN \(r.cite("oord2016pixel")),
+        the IAF VAE \(r.cite("kingma2016")); the bound \(r.cite("burda2016")); the statically binarized MNIST of the paper's static
+        rows \(r.cite("larochelle2011")) and OMNIGLOT \(r.cite("lake2015")).
         """)
+        r.references()
 
         try s.finish()
     }

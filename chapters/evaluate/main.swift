@@ -115,7 +115,7 @@ struct Evaluate: ParsableCommand {
         r.prose("""
         The book's models, trained on the training split of **\(trainData.name)** by the chapters, scored on the
         \(test.count) test images of **\(data.name)** (`--dataset \(options.dataset)`), binarized with the same seeded threshold draw the chapters use.
-        −ELBO, bits in $z$ and active units on every test image; the importance-weighted NLL bound (Burda et al., 2016) with $k$ = \(k) on \(images) of them
+        −ELBO, bits in $z$ and active units on every test image; the importance-weighted NLL bound \(r.cite("burda2016")) with $k$ = \(k) on \(images) of them
         (`--iwae-k`, `--iwae-images`).\(labelled ? " The data has class labels, so the linear probe on $\\mu(x)$ and the class agreement of decompressions are measured too (chapter 5 explains both), fitted on \(data.train.count) training images." : " The data has no class labels (or no training split), so the probe and the class agreement are not measured.")
         """)
 
@@ -154,11 +154,8 @@ struct Evaluate: ParsableCommand {
                     + "The bounds took \(formatDuration(seconds)) in all (in this run, or when first computed: they are kept beside the model cache)."
                     + (classifierAccuracy.map { " The classifier that scores the decompressions labels \(fmt(100 * $0, 1))% of the real (binarized) test images correctly: class agreement can be no more trustworthy than that." } ?? ""))
         }
-        r.section("References")
-        r.prose("""
-        - X. Chen et al. *Variational Lossy Autoencoder.* ICLR 2017, arXiv:1611.02731 (the models; chapter 8 sets them beside the paper's table).
-        - Y. Burda, R. Grosse, R. Salakhutdinov. *Importance Weighted Autoencoders.* ICLR 2016 (the NLL bound).
-        """)
+        r.prose("The models are the paper's \(r.cite("chen2017")), as chapters 1-6 train them; chapter 8 sets their bounds beside its table.")
+        r.references()
         let path = try r.write()
 
         print("\n" + ["model".padding(toLength: 16, withPad: " ", startingAt: 0), "-ELBO".leftPad(9), "bits z".leftPad(8), "AU".leftPad(7),
