@@ -67,6 +67,8 @@ let package = Package(
         .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
         .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),
         .executableTarget(name: "chapter7", dependencies: ["ChapterKit"], path: "chapters/chapter7"),
+        .executableTarget(name: "chapter8", dependencies: ["ChapterKit"], path: "chapters/chapter8"),
+        .executableTarget(name: "evaluate", dependencies: ["ChapterKit"], path: "chapters/evaluate"),
         .executableTarget(name: "chapter9", dependencies: ["ChapterKit"], path: "chapters/chapter9"),
         .executableTarget(name: "book",
                           dependencies: ["ChapterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],

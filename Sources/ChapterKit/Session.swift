@@ -31,19 +31,19 @@ public final class ChapterSession {
     public let started = Date()
     public let live: LiveUpdates
 
-    public init(chapter: Int, subtitle: String, options: CommonOptions, data: Dataset? = nil) {
+    public init(chapter: Int, subtitle: String, options: CommonOptions, data: Dataset? = nil, announce: Bool = true, title: String? = nil) {
         self.chapter = chapter
         self.options = options
         self.data = data ?? options.loadData()
-        report = Report(chapter: chapter, title: Book.title(chapter), subtitle: subtitle,
+        report = Report(chapter: chapter, title: title ?? Book.title(chapter), subtitle: subtitle,
                         outputRoot: options.output, dataset: self.data.name, seed: options.seed)
         let numbers = Book.chapters.map { $0.number }
         report.lastChapter = numbers.last
         report.previousChapter = numbers.last { $0 < chapter }
         report.nextChapter = numbers.first { $0 > chapter }
         live = LiveUpdates(chapter: chapter, title: Book.title(chapter), options: options)
-        print("Chapter \(chapter) · \(Book.title(chapter)) · dataset \(self.data.name): \(self.data.train.count) train / "
-              + "\(self.data.validation.count) validation / \(self.data.test.count) test images, binarization \(options.binarizationName)")
+        if announce { print("Chapter \(chapter) · \(Book.title(chapter)) · dataset \(self.data.name): \(self.data.train.count) train / "
+              + "\(self.data.validation.count) validation / \(self.data.test.count) test images, binarization \(options.binarizationName)") }
     }
 
     /// The statically binarized data every model is evaluated on.

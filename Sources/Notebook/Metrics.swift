@@ -32,6 +32,8 @@ public struct Metrics {
     public var dataset: String
     public var seed: UInt64
     public var models: [String: [String: MetricValue]] = [:]
+    /// Lists of records inside a model's entry, e.g. `models.vlae.iwae_curve = [{k, nll_nats}]`.
+    public var modelLists: [String: [String: [[String: MetricValue]]]] = [:]
     /// Further top-level keys beside "models" (chapter 3: clean_bits, baselines, beta_sweep):
     /// any JSON value (numbers, strings, arrays and objects of them).
     public var extra: [String: Any] = [:]
@@ -53,8 +55,12 @@ public struct Metrics {
 
     /// The JSON object.
     public var jsonObject: [String: Any] {
-        var o: [String: Any] = ["chapter": chapter, "dataset": dataset, "seed": seed,
-                                "models": models.mapValues { $0.mapValues(\.json) }]
+        let modelsObject = Dictionary(uniqueKeysWithValues: Set(models.keys).union(modelLists.keys).map { name -> (String, [String: Any]) in
+            var entry: [String: Any] = (models[name] ?? [:]).mapValues(\.json)
+            for (key, list) in modelLists[name] ?? [:] { entry[key] = list.map { $0.mapValues(\.json) } }
+            return (name, entry)
+        })
+        var o: [String: Any] = ["chapter": chapter, "dataset": dataset, "seed": seed, "models": modelsObject]
         for (k, v) in extra where o[k] == nil { o[k] = v }
         return o
     }

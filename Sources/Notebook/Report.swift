@@ -53,8 +53,21 @@ public final class Report {
         command = (["swift run", exe] + args.dropFirst()).joined(separator: " ")
     }
 
-    /// The folder the report and its images are written to: `outputRoot/chapterN`.
-    public var directory: String { outputRoot + "/chapter\(chapter)" }
+    /// A page that is not a chapter (e.g. `swift run evaluate`'s): its folder, the label above its
+    /// title, and its way back to the book index; no previous/next chapter links.
+    public struct Standalone {
+        public var directory: String
+        public var kicker: String
+        /// The book index relative to `directory`, e.g. "../../index.html".
+        public var indexLink: String
+        public init(directory: String, kicker: String, indexLink: String) {
+            self.directory = directory; self.kicker = kicker; self.indexLink = indexLink
+        }
+    }
+    public var standalone: Standalone?
+
+    /// The folder the report and its images are written to: `outputRoot/chapterN` (or the standalone page's).
+    public var directory: String { standalone?.directory ?? outputRoot + "/chapter\(chapter)" }
 
     func uniqueId(_ base: String) -> String {
         var id = base, k = 2
@@ -216,9 +229,9 @@ public final class Report {
     /// The whole page; `finished` and `duration` go into the footer.
     public func html(finished: Date = Date()) -> String {
         let duration = finished.timeIntervalSince(started)
-        var nav = "<a href=\"../index.html\">← \(HTML.escape(bookTitle))</a><span>"
-        let previous = previousChapter ?? (chapter > 1 ? chapter - 1 : nil)
-        let next = nextChapter ?? ((lastChapter.map { chapter < $0 } ?? true) ? chapter + 1 : nil)
+        var nav = "<a href=\"\(standalone?.indexLink ?? "../index.html")\">← \(HTML.escape(bookTitle))</a><span>"
+        let previous = standalone != nil ? nil : previousChapter ?? (chapter > 1 ? chapter - 1 : nil)
+        let next = standalone != nil ? nil : nextChapter ?? ((lastChapter.map { chapter < $0 } ?? true) ? chapter + 1 : nil)
         if let p = previous { nav += "<a href=\"../chapter\(p)/index.html\">‹ Chapter \(p)</a>" }
         if let n = next {
             nav += (previous != nil ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(n)/index.html\">Chapter \(n) ›</a>"
@@ -234,7 +247,7 @@ public final class Report {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Chapter \(chapter): \(HTML.escape(title))</title>
+        <title>\(standalone?.kicker ?? "Chapter \(chapter)"): \(HTML.escape(title))</title>
         <style>
         \(Style.css)
         \(Quiz.css)
@@ -245,7 +258,7 @@ public final class Report {
         <body>
         <div class="topbar">\(nav)</div>
         <main>
-        <header><div class="kicker">Chapter \(chapter)</div><h1>\(Markdown.inlineHTML(title))</h1>\(sub)</header>
+        <header><div class="kicker">\(HTML.escape(standalone?.kicker ?? "Chapter \(chapter)"))</div><h1>\(Markdown.inlineHTML(title))</h1>\(sub)</header>
         \(tocHTML)
         \(bodyHTML)
         </main>

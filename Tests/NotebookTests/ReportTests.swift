@@ -66,6 +66,33 @@ import Testing
         #expect(models["pixelcnn_l3"]?["broken_nats"] is NSNull)
     }
 
+    @Test func metricsListsAndStandalonePage() throws {
+        // A list of records inside a model's entry (chapter 8's iwae_curve), beside its scalars,
+        // and for a model that has only the list.
+        var m = Metrics(chapter: 8, dataset: "mnist_5k", seed: 1)
+        m.record("vlae", ["nll_iwae_nats": 95.5])
+        m.modelLists["vlae", default: [:]]["iwae_curve"] = [["k": 1, "nll_nats": 99.0], ["k": 4, "nll_nats": 97.5]]
+        m.modelLists["factorized", default: [:]]["iwae_curve"] = [["k": 1, "nll_nats": 130.0]]
+        let o = try #require(try JSONSerialization.jsonObject(with: m.jsonData()) as? [String: Any])
+        let models = try #require(o["models"] as? [String: [String: Any]])
+        #expect(models["vlae"]?["nll_iwae_nats"] as? Double == 95.5)
+        let curve = try #require(models["vlae"]?["iwae_curve"] as? [[String: Any]])
+        #expect(curve.count == 2 && curve[1]["k"] as? Int == 4 && curve[1]["nll_nats"] as? Double == 97.5)
+        #expect((models["factorized"]?["iwae_curve"] as? [[String: Any]])?.first?["nll_nats"] as? Int == 130)
+
+        // A standalone page: its own folder, its label, a link back to the index and no chapter links.
+        let root = tempDir("standalone")
+        let r = Report(chapter: 8, title: "Scores", outputRoot: root)
+        r.standalone = Report.Standalone(directory: root + "/evaluate/mine", kicker: "Evaluate", indexLink: "../../index.html")
+        r.prose("Scored.")
+        let path = try r.write()
+        #expect(path == root + "/evaluate/mine/index.html")
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(html.contains("<div class=\"kicker\">Evaluate</div>") && html.contains("href=\"../../index.html\""))
+        #expect(!html.contains("chapter7/index.html") && !html.contains("chapter9/index.html"))
+        #expect(FileManager.default.fileExists(atPath: root + "/evaluate/mine/metrics.json"))
+    }
+
     /// Writes a whole report with made-up numbers (set NOTEBOOK_DEMO_OUTPUT to keep it for a look).
     @Test func writesReportFilesAndBookIndex() throws {
         let root = ProcessInfo.processInfo.environment["NOTEBOOK_DEMO_OUTPUT"] ?? tempDir("demo")

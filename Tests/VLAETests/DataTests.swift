@@ -427,4 +427,48 @@ private func amatRow(_ values: Int = 784) -> String {
         }
         #expect(text.contains("apt-get install -y dataset-fashion-mnist"))
     }
+
+    // MARK: a reader's own test files for `evaluate`
+
+    @Test func evaluationDataFromOfficialTestFilesAlone() throws {
+        // The official MNIST layout with only the two t10k files: accepted, train left empty.
+        let dir = try tempDir()
+        let test = idxFiles(count: 12)
+        try write(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
+        try write(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
+        let data = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
+        #expect(data.test.count == 12 && data.train.count == 0)
+        #expect(data.test.labels == (0..<12).map { $0 % 10 })
+        #expect(data.test.image(3)[9] == Float((3 * 7 + 9) % 256) / 255)
+    }
+
+    @Test func evaluationDataErrors() throws {
+        // Images of another size, labels out of range, an empty set: one line each, naming the input.
+        let dir = try tempDir()
+        try write(makeIDX(dims: [2, 32, 32], values: [UInt8](repeating: 0, count: 2 * 1024)), dir + "/t10k-images-idx3-ubyte")
+        try write(makeIDX(dims: [2], values: [1, 2]), dir + "/t10k-labels-idx1-ubyte")
+        let t1 = expectDataError(.badFormat, naming: dir + "/t10k-images-idx3-ubyte") {
+            _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
+        }
+        #expect(t1.contains("32x32"))
+
+        let good = idxFiles(count: 3)
+        try write(good.images, dir + "/t10k-images-idx3-ubyte")
+        try write(makeIDX(dims: [3], values: [4, 12, 0]), dir + "/t10k-labels-idx1-ubyte")
+        let t2 = expectDataError(.badFormat, naming: "--dataset idx:" + dir) {
+            _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
+        }
+        #expect(t2.contains("label 1 is 12"))
+
+        try write(makeIDX(dims: [0, 28, 28], values: []), dir + "/t10k-images-idx3-ubyte")
+        try write(makeIDX(dims: [0], values: []), dir + "/t10k-labels-idx1-ubyte")
+        let t3 = expectDataError(.badFormat, naming: "--dataset idx:" + dir) {
+            _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
+        }
+        #expect(t3.contains("no images"))
+
+        expectDataError(.missingFile, naming: dir + "/nowhere") {
+            _ = try loadEvaluationData(DataSource.parse("idx:" + dir + "/nowhere"), flag: "idx:" + dir + "/nowhere")
+        }
+    }
 }

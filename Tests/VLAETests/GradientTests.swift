@@ -93,6 +93,10 @@ struct GradientTests {
         checkGradients("addColumnSlice", inputs: [randomTensor([2, 3, 2], seed: 26), randomTensor([2, 3, 6], seed: 27)]) { t, x in
             t.addColumnSlice(x[0], x[1], start: 4)
         }
+        // two images, three rows each in `all`: image n's map is added to rows 3n, 3n+1, 3n+2
+        checkGradients("addRepeated", inputs: [randomTensor([2, 2, 3, 2], seed: 28), randomTensor([6, 2, 3, 5], seed: 29)]) { t, x in
+            t.addRepeated(x[0], repeats: 3, plusColumnsOf: x[1], start: 2)
+        }
     }
 
     @Test func denseLayer() {

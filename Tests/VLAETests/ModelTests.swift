@@ -111,6 +111,45 @@ struct ModelTests {
         // (That the bound reaches log p(x) is checked against quadrature in BoundTests.)
     }
 
+    @Test func boundByKMatchesTheBoundItSplits() {
+        // -L_k from k log weights, written out: -(log sum_i exp w_i - log k).
+        let w: [Double] = [-90, -91.5, -88.25, -95, -89, -92, -90.5, -87.75]
+        func direct(_ v: [Double]) -> Double { -(Foundation.log(v.map { Foundation.exp($0 + 90) }.reduce(0, +)) - 90 - Foundation.log(Double(v.count))) }
+        let b = boundByK(w, ks: [1, 2, 8])
+        #expect(abs(b[0] - w.map { -$0 }.reduce(0, +) / 8) < 1e-9)                 // k = 1: the mean of -w
+        #expect(abs(b[1] - (0..<4).map { direct([w[2 * $0], w[2 * $0 + 1]]) }.reduce(0, +) / 4) < 1e-9)
+        #expect(abs(b[2] - direct(w)) < 1e-9)
+        #expect(b[2] <= b[1] && b[1] <= b[0])                                      // here the bound tightens with k
+        // and on a model: the bound from the stored weights is the bound the model reports
+        var rng = RNG(seed: 5)
+        let set = ImageSet(pixels: (0..<(3 * 784)).map { _ in Float(rng.uniform() < 0.2 ? 1 : 0) }, labels: [0, 1, 2])
+        let model = VAE(ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4)),
+                                    encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4]), seed: 3)
+        let nll = model.importanceWeightedNLL(set, k: 16, rowsPerPass: 24).nllPerImage
+        let weights = model.importanceLogWeights(set, k: 16, rowsPerPass: 24)
+        for (n, ws) in zip(nll, weights) { #expect(abs(boundByK(ws, ks: [16])[0] - n) < 1e-6 * max(1, abs(n))) }
+    }
+
+    @Test func sharedXPathGivesTheSameBound() {
+        // The fast path (the decoder's x-only part once per image) against the plain one (the
+        // whole decoder on every sample's copy of x): same codes, same bound, for both decoders,
+        // with chunks that split an image's samples (k = 12, 5 rows per pass) and that hold
+        // several images (k = 3, 8 rows per pass).
+        var rng = RNG(seed: 3)
+        let pixels = (0..<(4 * 784)).map { _ in Float(rng.uniform() < 0.2 ? 1 : 0) }
+        let set = ImageSet(pixels: pixels, labels: [0, 1, 2, 3])
+        for decoder in [DecoderConfig.pixelCNN(PixelCNNConfig(layers: 3, channels: 8)), .factorized] {
+            let model = VAE(ModelConfig(latentDim: 4, decoder: decoder, encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4]), seed: 2)
+            for (k, rows) in [(12, 5), (3, 8)] {
+                let plain = model.importanceWeightedNLL(set, k: k, rowsPerPass: rows, path: .perSample).nllPerImage
+                let fast = model.importanceWeightedNLL(set, k: k, rowsPerPass: rows, path: .sharedX).nllPerImage
+                #expect(plain.count == 4 && fast.count == 4)
+                for (a, b) in zip(plain, fast) { #expect(abs(a - b) < 1e-4 * max(1, abs(a)), "\(decoder) k=\(k): \(a) vs \(b)") }
+                #expect(plain.allSatisfy { $0 > 0 && $0.isFinite })
+            }
+        }
+    }
+
     @Test func unconditionalNLLIsExact() {
         let model = VAE(ModelConfig(decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4, conditioned: false))), seed: 1)
         var rng = RNG(seed: 1)

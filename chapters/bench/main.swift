@@ -22,6 +22,12 @@ struct Flags {
                    "pixelcnn-full", "pixelcnn-uncond"]
     var shapes = true
     var batch = 64
+    /// IWAE table: samples per image and images timed, and the rows per pass to try.
+    var iwae = true
+    var iwaeK = 512
+    var iwaeImages = 4
+    var iwaeRows = [128]
+    var iwaePaths = false
 }
 
 func parseFlags() -> Flags {
@@ -38,6 +44,11 @@ func parseFlags() -> Flags {
         case "--batch": f.batch = Int(value(a)) ?? 0
         case "--configs": f.configs = value(a).split(separator: ",").map(String.init)
         case "--no-shapes": f.shapes = false
+        case "--no-iwae": f.iwae = false
+        case "--iwae-k": f.iwaeK = Int(value(a)) ?? 0
+        case "--iwae-images": f.iwaeImages = Int(value(a)) ?? 0
+        case "--iwae-rows": f.iwaeRows = value(a).split(separator: ",").compactMap { Int($0) }
+        case "--iwae-paths": f.iwaePaths = true
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -45,12 +56,20 @@ func parseFlags() -> Flags {
               --threads T   compute threads (default 2)
               --configs     comma list of: \(allConfigs.map { $0.key }.joined(separator: ", "))
               --no-shapes   skip the per-layer table
+              --no-iwae     skip the importance-weighted-bound table
+              --iwae-k K    samples per image timed for the IWAE table (default 512)
+              --iwae-images N   images timed (default 4)
+              --iwae-rows R,R   decoder rows (images x samples) per pass to try (default 128)
+              --iwae-paths  also time the per-sample path (the whole decoder on every sample)
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
         }
     }
     guard f.steps >= 1, f.threads >= 1, f.batch >= 1 else { fail("--steps, --threads and --batch must be at least 1") }
+    guard f.iwaeK >= 1, f.iwaeImages >= 1, !f.iwaeRows.isEmpty, f.iwaeRows.allSatisfy({ $0 >= 1 }) else {
+        fail("--iwae-k and --iwae-images must be at least 1, --iwae-rows a comma list of positive numbers")
+    }
     for c in f.configs where allConfigs.first(where: { $0.key == c }) == nil {
         fail("unknown config \(c); known: \(allConfigs.map { $0.key }.joined(separator: ", "))")
     }
@@ -212,6 +231,41 @@ func layerTable(batch: Int) {
     }
 }
 
+// MARK: importance-weighted bound
+
+/// The bound's cost: the 6-layer VLAE (random weights: the arithmetic does not depend on them)
+/// scores `iwaeK` codes of each of `iwaeImages` images; samples/s, and what that rate means for
+/// the 500 MNIST-5k test digits at k = 500 (PyTorch: 268 s, shared/anchors.md) and k = 4096.
+func iwaeTable(_ f: Flags) {
+    print("\nTable 3: importance-weighted bound, 6-layer VLAE (pixelcnn), \(f.iwaeImages) images x k = \(f.iwaeK), forward only")
+    print(pad("path", 12) + lpad("rows/pass", 10) + lpad("samples/s", 11) + lpad("per CPU-s", 11) + lpad("MFLOP/sample", 14)
+          + lpad("GFLOP/s", 9) + lpad("500 x k=500", 13) + lpad("PyTorch", 9) + lpad("500 x k=4096", 14))
+    let model = VAE(.pixelCNN(layers: 6, kernel: 3), seed: 1)
+    let x = randomBatch(f.iwaeImages, seed: 4)
+    let set = ImageSet(pixels: x.values, labels: [Int](repeating: 0, count: f.iwaeImages))
+    // executed FLOP of one sample: count one pass of 1 image x 64 samples
+    FLOPCounter.reset(); FLOPCounter.enabled = true
+    _ = model.importanceWeightedNLL(set.subset([0]), k: 64)
+    FLOPCounter.enabled = false
+    let flopPerSample = FLOPCounter.executed / 64
+    let paths: [(String, IWAEPath)] = f.iwaePaths ? [("per-sample", .perSample), ("shared-x", .sharedX)] : [("shared-x", .sharedX)]
+    for rows in f.iwaeRows {
+        for (name, path) in paths {
+            _ = model.importanceWeightedNLL(set.subset([0]), k: min(f.iwaeK, rows), rowsPerPass: rows, path: path)   // warm-up
+            let t0 = now(), c0 = cpuNow()
+            let r = model.importanceWeightedNLL(set, k: f.iwaeK, rowsPerPass: rows, path: path)
+            let wall = now() - t0, cpu = cpuNow() - c0
+            precondition(r.nllPerImage.allSatisfy { $0.isFinite })
+            let rate = Double(f.iwaeImages * f.iwaeK) / wall
+            print(pad(name, 12) + lpad("\(rows)", 10) + lpad(f0(rate), 11) + lpad(f0(Double(f.iwaeImages * f.iwaeK) / cpu), 11)
+                  + lpad(f1(flopPerSample / 1e6), 14) + lpad(f1(flopPerSample * rate / 1e9), 9)
+                  + lpad(f0(500 * 500 / rate) + " s", 13) + lpad("268 s", 9) + lpad(f0(500 * 4096 / rate) + " s", 14))
+        }
+    }
+    print("500 x k = the projected time for the 500 test digits at that k (samples / rate); PyTorch: shared/anchors.md,")
+    print("its best batching, measured on a loaded machine. per CPU-s: samples per CPU-second of the whole process.")
+}
+
 // MARK: output
 
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
@@ -255,5 +309,6 @@ print("ref = FLOP counted with full k x k kernels and a separate upsample (the a
 print("img/CPU-s = images per CPU-second of the whole process (robust to other load; includes spinning).")
 print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused into the conv).")
 print("-af: AF prior, -iaf: IAF posterior (2 MADE steps, 256, 256 hidden units; Models/Flows.swift).")
+if flags.iwae { iwaeTable(flags) }
 if flags.shapes { layerTable(batch: flags.batch) }
 print("\n\(loadNote())")

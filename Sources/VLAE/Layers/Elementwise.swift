@@ -174,3 +174,53 @@ extension Tape {
         return out
     }
 }
+
+extension Tape {
+    /// y[n*s + j] = a[n] + all[n*s + j][..., start ..< start + C]: one map per image `a`
+    /// [B, ..., C], repeated for the image's s consecutive rows of `all` [B*s, ..., F], plus a
+    /// slice of those rows. The importance-weighted bound evaluates s codes z of one image: the
+    /// part of the decoder that reads only x (the type-A layer's convolution of x) is computed
+    /// once per image and added to each code's conditioning term with this op.
+    public func addRepeated(_ a: Tensor, repeats s: Int, plusColumnsOf all: Tensor, start: Int) -> Tensor {
+        let c = a.cols, f = all.cols
+        let images = a.shape[0], pixels = a.rows / images            // rows of a per image
+        precondition(s >= 1 && all.shape[0] == images * s && all.rows == images * s * pixels && start + c <= f,
+                     "addRepeated: \(a.shape) x \(s) vs \(all.shape) at \(start)")
+        var shape = all.shape; shape[shape.count - 1] = c
+        let out = Tensor(uninitialized: shape)
+        let block = pixels * c                                        // one image's map
+        // forward: row r = (n*s + j)*pixels + p reads a's row n*pixels + p
+        parallelChunks(images * s, minPerChunk: 1) { samples in
+            for ns in samples {
+                let n = ns / s
+                for p in 0..<pixels {
+                    let pa = a.data + n * block + p * c, ps = all.data + (ns * pixels + p) * f + start
+                    let po = out.data + ns * block + p * c
+                    for j in 0..<c { po[j] = pa[j] + ps[j] }
+                }
+            }
+        }
+        if needsGrad(a, all) {
+            record(out) {
+                // backward: da[n] += sum over j of dy[n*s + j]; d all[r, start + c] += dy[r, c]
+                let go = out.grad!
+                if a.requiresGrad {
+                    let ga = a.gradBuffer()
+                    parallelChunks(images, minPerChunk: 1) { imgs in
+                        for n in imgs { for j in 0..<s {
+                            let src = go + (n * s + j) * block, dst = ga + n * block
+                            for i in 0..<block { dst[i] += src[i] }
+                        } }
+                    }
+                }
+                if all.requiresGrad {
+                    let gs = all.gradBuffer()
+                    parallelChunks(images * s * pixels, minPerChunk: 256) { rows in
+                        for r in rows { for j in 0..<c { gs[r * f + start + j] += go[r * c + j] } }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -17,6 +17,13 @@ public protocol Decoder: HasParameters {
     func logits(_ t: Tape, x: Tensor, h: Tensor?) -> Tensor
     /// Whether pixel logits depend on other pixels of x (then sampling is sequential).
     var isAutoregressive: Bool { get }
+    /// The part of the computation that reads x but not z, per image (nil when there is none).
+    /// The importance-weighted bound scores many codes z of one image; this part is computed
+    /// once per image, not once per code.
+    func xTerm(_ t: Tape, x: Tensor) -> Tensor?
+    /// Logits [B*s,28,28,1] for s codes of each of B images: row n*s + j is image n with code j.
+    /// `xTerm` is xTerm(t, x:) of the B images, `h` the conditioning features of the B*s codes.
+    func logits(_ t: Tape, xTerm: Tensor?, samplesPerImage s: Int, h: Tensor) -> Tensor
 }
 
 public final class FactorizedDecoder: Decoder {
@@ -26,6 +33,8 @@ public final class FactorizedDecoder: Decoder {
     }
     public func logits(_ t: Tape, x: Tensor, h: Tensor?) -> Tensor { out(t, h!) }
     public var isAutoregressive: Bool { false }
+    public func xTerm(_ t: Tape, x: Tensor) -> Tensor? { nil }
+    public func logits(_ t: Tape, xTerm: Tensor?, samplesPerImage s: Int, h: Tensor) -> Tensor { out(t, h) }
     public func namedParameters() -> [(String, Tensor)] { prefixed("out", out.namedParameters()) }
 }
 
@@ -63,6 +72,27 @@ public final class PixelCNNDecoder: Decoder {
         }
         return out(t, a)
     }
+
+    // @cell shared-x-term
+    // Which part of the PixelCNN reads x alone? Only the type-A layer's convolution maskA(x):
+    // every later layer reads a_{l-1}, which already holds ELU(maskA(x) + W_1 h(z)), so it
+    // depends on z. For s codes of one image, maskA(x) is computed once and added to each
+    // code's W_1 h; the other layers run once per code.
+    public func xTerm(_ t: Tape, x: Tensor) -> Tensor? {
+        cond == nil ? nil : first(t, x)                   // conditioned: the first layer has no bias
+    }
+
+    public func logits(_ t: Tape, xTerm: Tensor?, samplesPerImage s: Int, h: Tensor) -> Tensor {
+        guard let xTerm, let cond else { preconditionFailure("logits(xTerm:) needs a conditioned PixelCNN and its xTerm") }
+        let c = config.channels
+        let condAll = cond(t, h)                          // [B*s,28,28,L*C]
+        var a = t.elu(t.addRepeated(xTerm, repeats: s, plusColumnsOf: condAll, start: 0))
+        for (l, block) in blocks.enumerated() {
+            a = t.addELU(a, block(t, a, plusColumnsOf: condAll, start: (l + 1) * c))
+        }
+        return out(t, a)
+    }
+    // @end
 
     public func namedParameters() -> [(String, Tensor)] {
         var p = prefixed("first", first.namedParameters())

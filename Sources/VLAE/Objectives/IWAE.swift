@@ -7,7 +7,11 @@
 // (the weights themselves are around e^-90 and would underflow).
 //
 // Work is done in chunks of (images x samples) rows: the encoder runs once per image, the
-// conditioning net and decoder once per sample.
+// conditioning net and decoder once per sample, on all the chunk's samples in one batched pass.
+// The part of the decoder that reads x but not z (for the PixelCNN: the type-A layer's
+// convolution of x, Decoders.swift) runs once per image too (`.sharedX`, the default); the
+// straightforward path (`.perSample`) runs the whole decoder on each sample's copy of x. Both
+// draw the same codes in the same order, so they give the same bound (a test checks it).
 
 import Foundation
 
@@ -19,26 +23,49 @@ public struct IWAEResult: Codable, Sendable {
     public var mean: Double { nllPerImage.reduce(0, +) / Double(max(nllPerImage.count, 1)) }
 }
 
+/// How the decoder is run on the k samples of an image.
+public enum IWAEPath: Sendable {
+    /// The whole decoder once per sample, on a copy of the image (the plain definition).
+    case perSample
+    /// What reads x alone once per image, the rest once per sample (the same numbers, faster).
+    case sharedX
+}
+
 extension VAE {
     /// -L_k(x) for every image of `set`. `rowsPerPass` bounds the decoder batch (images x samples).
     public func importanceWeightedNLL(_ set: ImageSet, k: Int, rowsPerPass: Int = 128, seed: UInt64 = 4096,
+                                      path: IWAEPath = .sharedX,
                                       progress: (Int, Int) -> Void = { _, _ in }) -> IWAEResult {
         let start = Date()
+        let w = importanceLogWeights(set, k: k, rowsPerPass: rowsPerPass, seed: seed, path: path, progress: progress)
+        // @cell iwae-bound
+        // -L_k(x) = -(log sum_i exp w_i - log k): the log-sum-exp shifts by the largest weight
+        return IWAEResult(nllPerImage: w.map { -(logSumExp($0) - Foundation.log(Double($0.count))) },
+                          k: config.hasLatent ? k : 1, seconds: Date().timeIntervalSince(start))
+        // @end
+    }
+
+    /// The k log weights log p(x, z_i) - log q(z_i | x) of every image of `set` (one weight,
+    /// the exact log p(x), for a model without a latent code).
+    public func importanceLogWeights(_ set: ImageSet, k: Int, rowsPerPass: Int = 128, seed: UInt64 = 4096,
+                                     path: IWAEPath = .sharedX,
+                                     progress: (Int, Int) -> Void = { _, _ in }) -> [[Double]] {
+        precondition(k >= 1 && rowsPerPass >= 1, "importanceLogWeights: k and rowsPerPass must be at least 1")
         let tape = Tape(recording: false)
         var rng = RNG(seed: seed)
-        var out: [Double] = []
+        var out: [[Double]] = []
         out.reserveCapacity(set.count)
         let d = latentDim
 
         guard config.hasLatent else {
-            // No latent: the decoder's likelihood is exact, -log p(x).
+            // No latent: the decoder's likelihood is exact, log p(x).
             for batch in BatchIterator(set, batchSize: 100, order: Array(0..<set.count)) {
                 let x = Tensor(batch.pixels, shape: [batch.count, 28, 28, 1])
                 let lp = tape.bernoulliLogLikelihood(logits: decode(tape, x: x, z: nil), targets: x)
-                out += lp.values.map { -Double($0) }
+                out += lp.values.map { [Double($0)] }
                 progress(out.count, set.count)
             }
-            return IWAEResult(nllPerImage: out, k: 1, seconds: Date().timeIntervalSince(start))
+            return out
         }
 
         // Images per pass, and samples per image per pass.
@@ -48,6 +75,7 @@ extension VAE {
             let b = batch.count
             let x = Tensor(batch.pixels, shape: [b, 28, 28, 1])
             let (mu, logvar) = encode(tape, x)
+            let xTerm = path == .sharedX ? decoder.xTerm(tape, x: x) : nil    // once per image
             var logW = [[Double]](repeating: [], count: b)
             var done = 0
             while done < k {
@@ -66,11 +94,16 @@ extension VAE {
                 }
                 let eps = Tensor(uninitialized: [rows, d])
                 rng.fillNormal(eps.buffer)
+                // @cell iwae-weights
                 // z ~ q(z|x) with log q(z|x) (Gaussian, or after the IAF), and log p(z) (N(0, I) or the AF prior)
                 let (z, logqPerDim) = posteriorSample(tape, mu: muR, logvar: lvR, eps: eps)
                 let logq = tape.sumLastAxis(logqPerDim)
                 let logpz = tape.sumLastAxis(priorLogDensity(tape, z))
-                let logpx = tape.bernoulliLogLikelihood(logits: decode(tape, x: xR, z: z), targets: xR)
+                let logits = path == .sharedX
+                    ? decoder.logits(tape, xTerm: xTerm, samplesPerImage: s, h: conditioning!(tape, z))
+                    : decode(tape, x: xR, z: z)
+                let logpx = tape.bernoulliLogLikelihood(logits: logits, targets: xR)
+                // @end
                 // @cell iwae-log-weights
                 for n in 0..<b {
                     for j in 0..<s {
@@ -81,11 +114,24 @@ extension VAE {
                 // @end
                 done += s
             }
-            // @cell iwae-bound
-            for n in 0..<b { out.append(-(logSumExp(logW[n]) - Foundation.log(Double(k)))) }
-            // @end
+            out += logW
             progress(out.count, set.count)
         }
-        return IWAEResult(nllPerImage: out, k: k, seconds: Date().timeIntervalSince(start))
+        return out
     }
 }
+
+/// How the bound tightens with k, from one set of log weights per image: -L_k for each k that
+/// divides the number of weights, the weights split into disjoint groups of k and -L_k averaged
+/// over the groups (an unbiased estimate of E[-L_k] that reuses the same samples for every k).
+// @cell iwae-by-k
+public func boundByK(_ logWeights: [Double], ks: [Int]) -> [Double] {
+    ks.map { k in
+        precondition(k >= 1 && logWeights.count % k == 0, "boundByK: \(logWeights.count) weights do not split into groups of \(k)")
+        let groups = logWeights.count / k
+        var sum = 0.0
+        for g in 0..<groups { sum += -(logSumExp(Array(logWeights[(g * k)..<((g + 1) * k)])) - Foundation.log(Double(k))) }
+        return sum / Double(groups)
+    }
+}
+// @end
