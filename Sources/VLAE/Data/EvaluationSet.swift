@@ -15,7 +15,7 @@ public func loadEvaluationData(_ source: DataSource, flag: String) throws -> Dat
     if case let .idx(trainImages, trainLabels, testImages, testLabels) = source,
        !FileManager.default.fileExists(atPath: trainImages), !FileManager.default.fileExists(atPath: trainLabels) {
         let fix = "check the IDX files given to --dataset \(flag)"
-        let (test, hashes) = try readIDXSet(images: testImages, labels: testLabels, fix: fix)
+        let (test, hashes) = try readIDXSet(images: testImages, labels: testLabels, classCount: Dataset.digitNames.count, fix: fix)
         let empty = ImageSet(pixels: [], labels: [])
         data = Dataset(name: "idx", train: empty, validation: empty, test: test,
                        fingerprint: Dataset.makeFingerprint(["idx", "test only"] + hashes),
