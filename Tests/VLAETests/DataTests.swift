@@ -458,7 +458,7 @@ private func amatRow(_ values: Int = 784) -> String {
         let t2 = expectDataError(.badFormat, naming: "--dataset idx:" + dir) {
             _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
         }
-        #expect(t2.contains("label 1 is 12"))
+        #expect(t2.contains("index 1 (counting from 0) is 12"))
 
         try write(makeIDX(dims: [0, 28, 28], values: []), dir + "/t10k-images-idx3-ubyte")
         try write(makeIDX(dims: [0], values: []), dir + "/t10k-labels-idx1-ubyte")

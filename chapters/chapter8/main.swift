@@ -11,7 +11,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Chapter8: ParsableCommand {
+struct Chapter8: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter8",
         abstract: "Chapter 8: the paper's experiments at this machine's scale, beside its numbers.")

@@ -13,7 +13,7 @@ import Foundation
 import Notebook
 import VLAE
 
-struct Evaluate: ParsableCommand {
+struct Evaluate: ChapterCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score the book's cached models on the test split of a dataset: −ELBO, bits in z, IWAE NLL, active units; with digit labels, the linear probe and the class agreement of decompressions.")
