@@ -170,3 +170,14 @@ extension WhatZKeeps {
                                   rowLabels: digitLabels.map { "\($0)" })
     }
 }
+
+/// Pearson's correlation of two equally long series (0 when either is constant): how chapters 4
+/// and 5 summarise whether more bits in z go with more digits kept.
+public func pearsonCorrelation(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count && !a.isEmpty, "pearsonCorrelation needs two equally long, non-empty series")
+    let n = Double(a.count)
+    let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+    let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+    let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
+    return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
+}

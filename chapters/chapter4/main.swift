@@ -204,7 +204,7 @@ struct Chapter4: ChapterCommand {
         let bestAgree = zip(models, kept).max { $0.1.agreementSampled < $1.1.agreementSampled }!
         let worstAgree = zip(models, kept).min { $0.1.agreementSampled < $1.1.agreementSampled }!
         let agreeMonotone = zip(kept, kept.dropFirst()).allSatisfy { $0.agreementSampled >= $1.agreementSampled }
-        let bitsAgreeCorr = correlation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
+        let bitsAgreeCorr = pearsonCorrelation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
         r.prose("""
         The decompressions of \(bestAgree.0.name) keep the class most often (\(fmt(bestAgree.1.agreementSampled * 100, 1))%),
         those of \(worstAgree.0.name) least often (\(fmt(worstAgree.1.agreementSampled * 100, 1))%).
@@ -279,13 +279,6 @@ struct Chapter4: ChapterCommand {
         try s.finish()
     }
 
-    func correlation(_ a: [Double], _ b: [Double]) -> Double {
-        let n = Double(a.count)
-        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
-        let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
-        let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
-        return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
-    }
 
     func receptiveRows(_ m: TrainedModel) -> Int {
         if case .pixelCNN(let p) = m.model.config.decoder { return p.receptiveRowsAbove }

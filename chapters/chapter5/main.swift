@@ -226,7 +226,7 @@ struct Chapter5: ChapterCommand {
                                       groups: measured.map { ScatterGroup(name: $0.0.variant.label, points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
                                         + [ScatterGroup(name: "factorized", points: [(keptF.bitsInZ, keptF.agreementSampled * 100)], color: Color(hex: 0x444444))]),
                          name: "search", caption: "Each point is one configuration of the table above.", width: 720, height: 420)
-            let corr = correlation(measured.map { $0.1.bitsInZ }, measured.map { $0.1.agreementSampled })
+            let corr = pearsonCorrelation(measured.map { $0.1.bitsInZ }, measured.map { $0.1.agreementSampled })
             let gainMean = measured.map { $0.1.agreementMean - $0.1.agreementSampled }.reduce(0, +) / Double(measured.count)
             let winners = measured.filter { $0.1.agreementSampled >= 0.9 && $0.1.bitsInZ <= budget && ($0.0.nll ?? .infinity) < nllF }
             r.prose("""
@@ -307,13 +307,6 @@ struct Chapter5: ChapterCommand {
         try s.finish()
     }
 
-    func correlation(_ a: [Double], _ b: [Double]) -> Double {
-        let n = Double(a.count)
-        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
-        let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
-        let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
-        return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
-    }
 }
 
 struct SearchRow {
