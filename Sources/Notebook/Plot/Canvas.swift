@@ -222,10 +222,12 @@ extension Chart {
 }
 
 /// Writes bytes to a file, creating its folder.
+/// Every file the notebook writes (pages, figures, metrics) goes through here, atomically: a reader,
+/// the embedded server or chapter 9 reading metrics.json never sees a half-written file.
 func writeBytes(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    do { try Data(bytes).write(to: url) } catch { throw NotebookError.io("cannot write \(path): \(error)") }
+    do { try Data(bytes).write(to: url, options: .atomic) } catch { throw NotebookError.io("cannot write \(path): \(error)") }
 }
 
 /// 32-bit pixels read back from a cairo surface or a PNG file.
