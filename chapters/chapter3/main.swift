@@ -129,7 +129,9 @@ struct Chapter3: ChapterCommand {
         r.moduleCode("bucket-push-pop", in: "Coding/LatentBuckets.swift")
         r.prose("The coder itself, one digit each way: the three moves and their reverse.")
         r.moduleCode("bits-back-encode", in: "Coding/BitsBack.swift",
-                     caption: "`Sources/VLAE/Coding/BitsBack.swift` · BB-ANS for one digit. For a PixelCNN decoder the encoder computes every pixel's logit exactly as the decoder will (the windowed pass on what has been decoded so far), so both see the same frequencies.")
+                     caption: "`Sources/VLAE/Coding/BitsBack.swift` · BB-ANS for one digit. For a PixelCNN decoder the encoder computes every pixel's logit exactly as the decoder will (the windowed pass on what has been decoded so far), so both see the same frequencies.",
+                     paper: "$$C_{\\mathrm{BitsBack}}(x) = \\mathbb{E}_{x \\sim \\mathrm{data},\\, z \\sim q(\\cdot \\mid x)}\\left[\\log q(z \\mid x) - \\log p(z) - \\log p(x \\mid z)\\right] = \\mathbb{E}_{x \\sim \\mathrm{data}}\\left[-\\mathcal{L}(x)\\right]$$ The coder's three moves pay these three terms: popping $z$ with $q$ gives back $\\log q(z \\mid x)$, pushing $x$ and $z$ costs $-\\log p(x \\mid z) - \\log p(z)$.",
+                     source: "after " + r.citet("chen2017") + ", §2.2 (bits-back coding), in this book's notation")
 
         // MARK: the run
         r.section("Three lossless coders on the test digits")

@@ -77,7 +77,9 @@ struct Chapter8: ChapterCommand {
         (the prior and posterior may be flows, chapter 6):
         """)
         r.moduleCode("iwae-weights", in: "Objectives/IWAE.swift")
-        r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift")
+        r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift",
+                     paper: "$$\\mathcal{L}_k(x) = \\mathbb{E}_{h_1, \\ldots, h_k \\sim q(h \\mid x)}\\left[\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x, h_i)}{q(h_i \\mid x)}\\right]$$ (their $h$ is our $z$, and $p(x, z) = p(x \\mid z)\\, p(z)$)",
+                     source: r.citet("burda2016") + ", §3")
         r.prose("""
         It is the heaviest computation of the book: $k$ decoder passes per image, \(500 * 4096) for the paper's $k$ = 4096 on 500
         test digits. What reads $x$ but not $z$ is computed once per image, not once per code. In the PixelCNN that is
