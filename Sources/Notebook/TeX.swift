@@ -123,6 +123,16 @@ public enum TeX {
         init(tokens: [Token], display: Bool) { self.tokens = tokens; self.display = display }
 
         var atEnd: Bool { i >= tokens.count }
+
+        /// A bold argument: Latin letters and digits in the Unicode bold alphabet, a Greek letter
+        /// command (`\\boldsymbol{\\epsilon}`) as its letter in bold type.
+        func bold(_ raw: String, font: String) -> String {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\\"), let g = TeX.greek[String(name.dropFirst())] {
+                return "<mi mathvariant=\"bold\" style=\"font-weight: bold\">\(g)</mi>"
+            }
+            return "<mi mathvariant=\"normal\">\(HTML.escape(TeX.styled(raw, font: font)))</mi>"
+        }
         func peek() -> Token? { i < tokens.count ? tokens[i] : nil }
 
         mutating func skipSpace() {
@@ -270,12 +280,8 @@ public enum TeX {
             case "mathbb": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "bb")))</mi>", false)
             case "mathcal": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "cal")))</mi>", false)
             case "mathfrak": return ("<mi>\(HTML.escape(TeX.styled(rawArgument(), font: "frak")))</mi>", false)
-            case "mathbf":
-                let s = TeX.styled(rawArgument(), font: "bf")
-                return ("<mi mathvariant=\"normal\">\(HTML.escape(s))</mi>", false)
-            case "boldsymbol", "bm":
-                let s = TeX.styled(rawArgument(), font: "bfit")
-                return ("<mi mathvariant=\"normal\">\(HTML.escape(s))</mi>", false)
+            case "mathbf": return (bold(rawArgument(), font: "bf"), false)
+            case "boldsymbol", "bm": return (bold(rawArgument(), font: "bfit"), false)
             case "mathit": return ("<mi>\(HTML.escape(rawArgument()))</mi>", false)
             case "left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg":
                 skipSpace()

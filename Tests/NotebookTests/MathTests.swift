@@ -34,6 +34,13 @@ import Testing
         #expect(argmax.contains("<munder><mi>max</mi><mrow><mrow><mi>z</mi></mrow></mrow></munder><mo>&#x2061;</mo>"))
     }
 
+    @Test func boldLettersAndBoldGreek() {
+        let m = TeX.mathML("\\mathbf{z} = g_{\\phi}(\\boldsymbol{\\epsilon}, \\mathbf{x})")
+        #expect(m.contains("𝐳") && m.contains("𝐱"))
+        #expect(m.contains(">ϵ</mi>"))
+        #expect(!m.contains("<mtext>\\") && !m.contains("\\𝒆"))       // no command printed as text
+    }
+
     @Test func fencesAndEscaping() {
         let m = TeX.mathML("\\left( a < b \\right)")
         #expect(m.contains("<mo fence=\"true\" stretchy=\"true\">(</mo>"))
