@@ -18,7 +18,7 @@ enum Annotation {
     .annotated .paper { margin: 0 0 .7rem; padding: .55rem .95rem .6rem; border-left: 3px solid #9aa3ad;
                         background: #fafafa; border-radius: 0 6px 6px 0; font-size: .95rem; overflow-x: auto; min-width: 0; }
     .annotated .paper p { margin: .3rem 0; }
-    .annotated .paper math[display="block"] { margin: .5rem 0; }
+    .annotated .paper math[display="block"] { margin: .5rem 0; font-size: .8em; }   /* fits the narrow paper column */
     .annotated .paper-label { font-family: system-ui, "DejaVu Sans", sans-serif; font-size: .68rem; font-weight: 700;
                               text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
     .annotated .paper-source { font-family: system-ui, "DejaVu Sans", sans-serif; font-size: .76rem;
