@@ -8,13 +8,18 @@ import Darwin
 /// A deliberately plain HTTP/1.1 client over a TCP socket to 127.0.0.1: it sends
 /// the request line exactly as written (no path normalisation, unlike URLSession),
 /// and runs on its own thread so blocking reads never starve the server's tasks.
+///
+/// The receive timeout only bounds how long a broken server can stall a test; a read normally
+/// ends at EOF (`Connection: close`) or when `done` holds. It is generous because `swift test`
+/// runs the CPU-heavy model tests beside these ones on two cores, which can keep the server's
+/// tasks from being scheduled for seconds (a 3 s timeout once failed the first fetch in CI).
 final class RawConnection: @unchecked Sendable {
     let fd: Int32
     /// Whether the last `read` ended because the server closed the connection (not because
     /// the receive timeout ran out or `done` held).
     private(set) var sawEOF = false
 
-    init(port: UInt16, timeout: Double = 3) throws {
+    init(port: UInt16, timeout: Double = 30) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawError("socket failed") }
         var tv = timeval()
