@@ -50,34 +50,6 @@ private func expectDataError(_ kind: DataError.Kind, naming file: String,
 
 // MARK: - Small real files
 
-
-
-/// A zip archive of stored (uncompressed) members: enough to stand in for a wheel.
-private func makeZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
-    var out = [UInt8](), central = [UInt8]()
-    for (name, data) in members {
-        let nameBytes = Array(name.utf8)
-        let offset = UInt32(out.count)
-        let crc = crc32(data), size = UInt32(data.count)
-        let date = 0x21   // 1980-01-01 in DOS format
-        // Local file header, then the data.
-        let local: [[UInt8]] = [le32(0x0403_4b50), le16(20), le16(0), le16(0), le16(0), le16(date),
-                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), nameBytes, data]
-        out += local.joined()
-        // Central directory entry.
-        let entry: [[UInt8]] = [le32(0x0201_4b50), le16(20), le16(20), le16(0), le16(0), le16(0), le16(date),
-                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), le16(0),
-                                le16(0), le16(0), le32(0), le32(offset), nameBytes]
-        central += entry.joined()
-    }
-    let cdOffset = UInt32(out.count)
-    out += central
-    let end: [[UInt8]] = [le32(0x0605_4b50), le16(0), le16(0), le16(members.count), le16(members.count),
-                          le32(UInt32(central.count)), le32(cdOffset), le16(0)]
-    out += end.joined()
-    return out
-}
-
 /// `count` images with pixel k of image i equal to (i * 7 + k) % 256, and labels i % 10.
 private func idxFiles(count: Int) -> (images: [UInt8], labels: [UInt8]) {
     let values: [UInt8] = (0..<(count * 784)).map { (j: Int) -> UInt8 in

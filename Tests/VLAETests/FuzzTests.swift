@@ -12,23 +12,6 @@ import Foundation
 import Testing
 @testable import VLAE
 
-
-
-/// A zip with one stored member (what a wheel is, to the loader).
-private func zipOne(_ name: String, _ data: [UInt8]) -> [UInt8] {
-    let n = Array(name.utf8), crc = crc32(data), size = UInt32(data.count)
-    let local: [[UInt8]] = [le32(0x0403_4b50), le16(20), le16(0), le16(0), le16(0), le16(0x21),
-                            le32(crc), le32(size), le32(size), le16(n.count), le16(0), n, data]
-    let out = Array(local.joined())
-    let central: [[UInt8]] = [le32(0x0201_4b50), le16(20), le16(20), le16(0), le16(0), le16(0), le16(0x21),
-                              le32(crc), le32(size), le32(size), le16(n.count), le16(0), le16(0),
-                              le16(0), le16(0), le32(0), le32(0), n]
-    let cd = Array(central.joined())
-    let end: [[UInt8]] = [le32(0x0605_4b50), le16(0), le16(0), le16(1), le16(1),
-                          le32(UInt32(cd.count)), le32(UInt32(out.count)), le16(0)]
-    return out + cd + Array(end.joined())
-}
-
 /// One random mutation of `input`.
 private func mutate(_ input: [UInt8], _ rng: inout RNG, headerBytes: Int) -> [UInt8] {
     var b = input
@@ -153,7 +136,7 @@ struct FuzzTests {
             default:
                 guard i % 9 == 2 else { continue }   // zips are slower: a third as many
                 let inner = rng.below(2) == 0 ? gzip(mutate(csv, &rng, headerBytes: 32)) : mutate(gzip(csv), &rng, headerBytes: 10)
-                var wheel = zipOne(MNIST5k.memberPath, inner)
+                var wheel = makeZip([(MNIST5k.memberPath, inner)])
                 if rng.below(2) == 0 { wheel = mutate(wheel, &rng, headerBytes: 30) }
                 let path = dir + "/" + MNIST5k.wheelName
                 write(wheel, path)
@@ -183,7 +166,7 @@ struct FuzzTests {
             #expect(out.count == 100 && out.capacity < 1 << 20, "capacity \(out.capacity)")
         } catch { #expect(error is DataError) }
         // A zip whose member claims 4 GB.
-        var wheel = zipOne(MNIST5k.memberPath, gzip(Array("1,2\n".utf8)))
+        var wheel = makeZip([(MNIST5k.memberPath, gzip(Array("1,2\n".utf8)))])
         for sig in [[UInt8](le32(0x0403_4b50)), [UInt8](le32(0x0201_4b50))] {
             if let at = (0..<(wheel.count - 4)).first(where: { Array(wheel[$0..<($0 + 4)]) == sig }) {
                 let sizeAt = at + (sig == le32(0x0403_4b50) ? 22 : 24)
