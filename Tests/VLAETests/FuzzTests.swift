@@ -69,8 +69,7 @@ struct FuzzTests {
     static let iterations = 1500
 
     @Test func idxFilesRawAndGzipped() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-idx-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-idx")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let images = makeIDX(dims: [3, 28, 28], values: (0..<(3 * 784)).map { UInt8($0 % 251) })
         let labels = makeIDX(dims: [3], values: [1, 7, 9])
@@ -101,8 +100,7 @@ struct FuzzTests {
     }
 
     @Test func amatFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-amat-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-amat")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let row = (0..<784).map { $0 % 3 == 0 ? "1" : "0" }.joined(separator: " ")
         let text = Array((row + "\n" + row + "\r\n").utf8)
@@ -115,8 +113,7 @@ struct FuzzTests {
     }
 
     @Test func wheelCSVBareGzippedAndZipped() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-csv-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-csv")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func row(_ label: Int) -> String { ((0..<784).map { String(($0 * 37) % 256) } + [String(label)]).joined(separator: ",") }
         let csv = Array((row(3) + "\n" + row(9) + "\n").utf8)
@@ -150,8 +147,7 @@ struct FuzzTests {
 
     /// The specific shapes of the worst cases, each checked on its own.
     @Test func hugeHeadersFailOnTheSizeCheck() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-huge-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-huge")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 2^31 images of 28x28 in a 16-byte header with one image behind it.
         write(makeIDX(dims: [1 << 31, 28, 28], values: [UInt8](repeating: 0, count: 784)), dir + "/i")

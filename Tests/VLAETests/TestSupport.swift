@@ -25,6 +25,13 @@ func mnist5kSlice(train: Int, validation: Int, test: Int, tag: String) -> Datase
                    test: d.test.subset(Array(0..<test)), fingerprint: d.fingerprint + "-" + tag, classNames: d.classNames, isBinary: false)
 }
 
+/// A fresh empty folder for one test's files: vlae-TAG-UUID in the system's temporary folder.
+func freshTempDir(_ tag: String) throws -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-\(tag)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
 /// CRC-32 (the zip/gzip polynomial), for hand-made zip files.
 func crc32(_ bytes: [UInt8]) -> UInt32 {
     var crc: UInt32 = 0xFFFF_FFFF
