@@ -101,10 +101,10 @@ public struct PosteriorCDF {
         let k = buckets.count
         precision = buckets.precision
         self.mu = mu; self.sigma = sigma
-        let mass = Double((1 << precision) - k)     // what is shared out beyond the floor of 1 each
+        let top = UInt32((1 << precision) - k)      // what is shared out beyond the floor of 1 each
+        let mass = Double(top)
         var c = [UInt32](repeating: 0, count: k + 1)
         var f: UInt32 = 0
-        let top = UInt32((1 << precision) - k)
         for i in 1..<k {
             let t = (buckets.edges[i] - mu) / sigma
             let v: UInt32
