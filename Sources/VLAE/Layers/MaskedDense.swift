@@ -20,7 +20,6 @@
 //     dx[:, 0..<p_g] += dy[:, c0..<c1] W_g^T
 //     db[c0..<c1] += column sums of dy[:, c0..<c1]
 
-import COpenBLAS
 import Foundation
 
 public final class MaskedLinear: HasParameters {
@@ -133,8 +132,7 @@ func stridedGemm(_ m: Int, _ n: Int, _ k: Int,
     if m == 0 || n == 0 || k == 0 { return }
     FLOPCounter.gemm(m, n, k)
     _ = blasSingleThreaded
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    sgemmCall(m, n, k, a, lda, transA, b, ldb, transB, c, 1, beta, ldc: ldc)
 }
 
 /// MADE's degrees. Inputs 1..D; each hidden layer of width H gets the degrees

@@ -61,11 +61,17 @@ public final class PixelCNNDecoder: Decoder {
     public var isAutoregressive: Bool { true }
 
     public func logits(_ t: Tape, x: Tensor, h: Tensor?) -> Tensor {
-        let c = config.channels
         let condAll = cond.map { $0(t, h!) }          // [N,28,28,L*C]: every layer's W_l h
         // each conv adds its layer's slice of condAll in the same pass (Conv2D.swift)
         let pre = condAll.map { first(t, x, plusColumnsOf: $0, start: 0) } ?? first(t, x)
-        var a = t.elu(pre)
+        return upperLayers(t, t.elu(pre), condAll: condAll)
+    }
+
+    /// Type-B layers 2...L and the output, from the first layer's activation a_1: each layer
+    /// adds its slice of condAll (when conditioned) and keeps the residual path.
+    func upperLayers(_ t: Tape, _ a1: Tensor, condAll: Tensor?) -> Tensor {
+        let c = config.channels
+        var a = a1
         for (l, block) in blocks.enumerated() {
             let u = condAll.map { block(t, a, plusColumnsOf: $0, start: (l + 1) * c) } ?? block(t, a)
             a = t.addELU(a, u)                        // a + ELU(u), one pass
@@ -84,13 +90,9 @@ public final class PixelCNNDecoder: Decoder {
 
     public func logits(_ t: Tape, xTerm: Tensor?, samplesPerImage s: Int, h: Tensor) -> Tensor {
         guard let xTerm, let cond else { preconditionFailure("logits(xTerm:) needs a conditioned PixelCNN and its xTerm") }
-        let c = config.channels
         let condAll = cond(t, h)                          // [B*s,28,28,L*C]
-        var a = t.elu(t.addRepeated(xTerm, repeats: s, plusColumnsOf: condAll, start: 0))
-        for (l, block) in blocks.enumerated() {
-            a = t.addELU(a, block(t, a, plusColumnsOf: condAll, start: (l + 1) * c))
-        }
-        return out(t, a)
+        let a1 = t.elu(t.addRepeated(xTerm, repeats: s, plusColumnsOf: condAll, start: 0))
+        return upperLayers(t, a1, condAll: condAll)       // once per code
     }
     // @end
 

@@ -73,16 +73,9 @@ public final class VAE: HasParameters {
     public func samplePosterior(_ x: Tensor, samples: Int, rng: inout RNG) -> Tensor {
         let t = Tape(recording: false)
         let (mu, logvar) = encode(t, x)
-        let n = x.shape[0], d = latentDim
-        let muR = Tensor(uninitialized: [n * samples, d]), lvR = Tensor(uninitialized: [n * samples, d])
-        for i in 0..<n {
-            for s in 0..<samples {
-                (muR.data + (i * samples + s) * d).update(from: mu.data + i * d, count: d)
-                (lvR.data + (i * samples + s) * d).update(from: logvar.data + i * d, count: d)
-            }
-        }
-        let eps = Tensor(uninitialized: [n * samples, d])
-        for i in 0..<eps.count { eps.data[i] = rng.normal() }
+        let muR = mu.repeatingExamples(samples), lvR = logvar.repeatingExamples(samples)
+        let eps = Tensor(uninitialized: muR.shape)
+        rng.fillNormal(eps.buffer)
         return posteriorSample(t, mu: muR, logvar: lvR, eps: eps).z
     }
 

@@ -82,16 +82,8 @@ extension VAE {
                 let s = min(samplesPerPass, k - done)
                 let rows = b * s
                 // z for (image n, sample j) at row n*s + j
-                let muR = Tensor(uninitialized: [rows, d]), lvR = Tensor(uninitialized: [rows, d])
-                let xR = Tensor(uninitialized: [rows, 28, 28, 1])
-                for n in 0..<b {
-                    for j in 0..<s {
-                        let r = n * s + j
-                        (muR.data + r * d).update(from: mu.data + n * d, count: d)
-                        (lvR.data + r * d).update(from: logvar.data + n * d, count: d)
-                        (xR.data + r * 784).update(from: x.data + n * 784, count: 784)
-                    }
-                }
+                let muR = mu.repeatingExamples(s), lvR = logvar.repeatingExamples(s)
+                let xR = x.repeatingExamples(s)
                 let eps = Tensor(uninitialized: [rows, d])
                 rng.fillNormal(eps.buffer)
                 // @cell iwae-weights

@@ -72,13 +72,13 @@ func gemm(_ m: Int, _ n: Int, _ k: Int,
 func sgemmCall(_ m: Int, _ n: Int, _ k: Int,
                _ a: UnsafePointer<Float>, _ lda: Int, _ transA: Bool,
                _ b: UnsafePointer<Float>, _ ldb: Int, _ transB: Bool,
-               _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+               _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float, ldc: Int? = nil) {
     cblas_sgemm(CblasRowMajor,
                 transA ? CblasTrans : CblasNoTrans,
                 transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k),
                 alpha, a, Int32(lda), b, Int32(ldb),
-                beta, c, Int32(n))
+                beta, c, Int32(ldc ?? n))
 }
 
 /// OpenBLAS starts one spinning thread per core; the first product switches it to one.

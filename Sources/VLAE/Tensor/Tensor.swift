@@ -109,6 +109,19 @@ public final class Tensor {
         return t
     }
 
+    /// Each example (slice along the first axis) repeated `times` times in a row: example n
+    /// becomes rows n*times ..< (n+1)*times of the result, [N, ...] -> [N*times, ...]. Data only,
+    /// no gradient (s codes z of one image: the image's mu, logvar and pixels once per code).
+    public func repeatingExamples(_ times: Int) -> Tensor {
+        let n = shape[0], per = count / max(n, 1)
+        var s = shape; s[0] = n * times
+        let out = Tensor(uninitialized: s)
+        for i in 0..<n {
+            for j in 0..<times { (out.data + (i * times + j) * per).update(from: data + i * per, count: per) }
+        }
+        return out
+    }
+
     /// Rows x columns view of the shape: all leading dimensions times the last one.
     public var rows: Int { shape.count <= 1 ? 1 : count / shape[shape.count - 1] }
     public var cols: Int { shape.last ?? 1 }

@@ -101,7 +101,7 @@ public enum Checkpoint {
         do { header = try JSONDecoder().decode(CheckpointHeader.self, from: data.subdata(in: 16..<(16 + Int(h)))) }
         catch { throw CheckpointError(path: path, problem: "has an unreadable header (\(error))") }
         guard header.format == CodeVersion.current else {
-            throw CheckpointError(path: path, problem: "was written by format \(header.format) of this program (this is format \(CodeVersion.current))", stale: true)
+            throw CheckpointError(path: path, problem: "was written by format \(header.format) of this program (this is format \(CodeVersion.current))")
         }
         var expected = 0
         for t in header.tensors {
@@ -125,12 +125,10 @@ public enum Checkpoint {
 
 public struct CheckpointError: Error, CustomStringConvertible {
     public let path: String, problem: String
-    /// Written by another version of the code: readable, but its results may be stale.
-    public var stale = false
     /// What to do about it.
     public var fix = "delete it and the model will be retrained"
-    public init(path: String, problem: String, stale: Bool = false, fix: String? = nil) {
-        self.path = path; self.problem = problem; self.stale = stale
+    public init(path: String, problem: String, fix: String? = nil) {
+        self.path = path; self.problem = problem
         if let fix { self.fix = fix }
     }
     public var description: String { DataError.oneLine("\(path) \(problem): \(fix)") }

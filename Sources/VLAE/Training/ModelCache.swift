@@ -51,7 +51,7 @@ public struct ModelCache {
             for shorter in stride(from: training.epochs - 1, through: 1, by: -1) {
                 var t = training; t.epochs = shorter
                 let candidate = path(model, t, fingerprint: data.fingerprint)
-                if FileManager.default.fileExists(atPath: candidate), let r = load(candidate, as: training) {
+                if let r = load(candidate, as: training) {              // load: nil when there is no file
                     run = r
                     break
                 }
