@@ -130,6 +130,14 @@ public enum BookModels {
         with(factorized(o), posterior: .inverseAutoregressiveFlow(flow), flow: flow)
     }
 
+    /// Chapter 4's largest decoder: the 12-layer PixelCNN with a 7×7 first layer, conditioned on z.
+    public static func pixelCNNFull(_ o: CommonOptions) -> ModelRecipe {
+        var c = ModelConfig.pixelCNNFull
+        c.latentDim = o.latentDim
+        return ModelRecipe(config: c, training: o.training(epochs: o.standardEpochs),
+                           summary: "the 12-layer PixelCNN with a 7×7 first layer (chapter 4's largest receptive field)")
+    }
+
     /// The unconditional PixelCNN ("PixelCNN alone": no latent code).
     public static func pixelCNNAlone(_ o: CommonOptions) -> ModelRecipe {
         var c = ModelConfig.pixelCNNUnconditional
