@@ -39,13 +39,7 @@ public struct WhatZKeeps: Codable, Sendable {
     public var classifierAccuracy: Double
     /// Wall-clock seconds the measurement took (load-dependent).
     public var seconds: Double
-
-    /// Dimensions carrying under `threshold` nats (the course's collapse rule counts these).
-    public func inactiveDims(threshold: Double = 0.1) -> Int { klPerDim.filter { $0 < threshold }.count }
-    /// Fraction of dimensions under `threshold` nats.
-    public func inactiveFraction(threshold: Double = 0.1) -> Double {
-        Double(inactiveDims(threshold: threshold)) / Double(max(klPerDim.count, 1))
-    }
+    // Inactive dimensions and the collapse verdicts: `CollapseCheck(klPerDim: klPerDim)`.
 }
 
 /// The digit classifier that scores decompressions: trained once per process for a dataset and
