@@ -5,7 +5,8 @@
 /// One published work.
 public struct Reference: Sendable, Equatable {
     public let key: String
-    /// Authors as printed, "Given Family" (the family name is the last word unless `family` is set).
+    /// Authors as printed, "Given Family" (the family name is the last word and any lower-case
+    /// particles before it, unless `family` is set).
     public let authors: [String]
     /// The year as cited; "2016a"/"2016b" where one first author has two works that year.
     public let year: String
@@ -20,7 +21,17 @@ public struct Reference: Sendable, Equatable {
                 url: String = "", family: [String] = []) {
         self.key = key; self.authors = authors; self.year = year; self.title = title
         self.venue = venue; self.url = url
-        self.family = family.isEmpty ? authors.map { String($0.split(separator: " ").last ?? "") } : family
+        self.family = family.isEmpty ? authors.map(Reference.familyName) : family
+    }
+
+    /// The family name of "Given Family": the last word, with the lower-case particles before it
+    /// ("Aäron van den Oord" -> "van den Oord", "Drew van Camp" -> "van Camp").
+    public static func familyName(_ author: String) -> String {
+        let words = author.split(separator: " ")
+        guard let last = words.indices.last else { return "" }
+        var start = last
+        while start > 1, words[start - 1].first?.isLowercase == true { start -= 1 }
+        return words[start...].joined(separator: " ")
     }
 
     /// "Kingma & Welling" or "Chen et al."
@@ -79,14 +90,13 @@ public enum Bibliography {
         Reference("oord2016pixel", authors: ["Aäron van den Oord", "Nal Kalchbrenner", "Koray Kavukcuoglu"], year: "2016a",
                   title: "Pixel Recurrent Neural Networks",
                   venue: "International Conference on Machine Learning (ICML)",
-                  url: "https://arxiv.org/abs/1601.06759", family: ["van den Oord", "Kalchbrenner", "Kavukcuoglu"]),
+                  url: "https://arxiv.org/abs/1601.06759"),
         Reference("oord2016conditional",
                   authors: ["Aäron van den Oord", "Nal Kalchbrenner", "Oriol Vinyals", "Lasse Espeholt", "Alex Graves",
                             "Koray Kavukcuoglu"],
                   year: "2016b", title: "Conditional Image Generation with PixelCNN Decoders",
                   venue: "Advances in Neural Information Processing Systems (NIPS)",
-                  url: "https://arxiv.org/abs/1606.05328",
-                  family: ["van den Oord", "Kalchbrenner", "Vinyals", "Espeholt", "Graves", "Kavukcuoglu"]),
+                  url: "https://arxiv.org/abs/1606.05328"),
         Reference("salimans2017", authors: ["Tim Salimans", "Andrej Karpathy", "Xi Chen", "Diederik P. Kingma"], year: "2017",
                   title: "PixelCNN++: Improving the PixelCNN with Discretized Logistic Mixture Likelihood and Other Modifications",
                   venue: "International Conference on Learning Representations (ICLR)",
@@ -114,7 +124,7 @@ public enum Bibliography {
         Reference("hinton1993", authors: ["Geoffrey E. Hinton", "Drew van Camp"], year: "1993",
                   title: "Keeping the Neural Networks Simple by Minimizing the Description Length of the Weights",
                   venue: "Proceedings of the Sixth Annual Conference on Computational Learning Theory (COLT)",
-                  url: "https://doi.org/10.1145/168304.168306", family: ["Hinton", "van Camp"]),
+                  url: "https://doi.org/10.1145/168304.168306"),
         Reference("frey1997", authors: ["Brendan J. Frey", "Geoffrey E. Hinton"], year: "1997",
                   title: "Efficient Stochastic Source Coding and an Application to a Bayesian Network Source Model",
                   venue: "The Computer Journal 40(2/3), 157–165",
@@ -139,7 +149,7 @@ public enum Bibliography {
         Reference("oord2017", authors: ["Aäron van den Oord", "Oriol Vinyals", "Koray Kavukcuoglu"], year: "2017",
                   title: "Neural Discrete Representation Learning",
                   venue: "Advances in Neural Information Processing Systems (NIPS)",
-                  url: "https://arxiv.org/abs/1711.00937", family: ["van den Oord", "Vinyals", "Kavukcuoglu"]),
+                  url: "https://arxiv.org/abs/1711.00937"),
         Reference("kingma2019", authors: ["Friso H. Kingma", "Pieter Abbeel", "Jonathan Ho"], year: "2019",
                   title: "Bit-Swap: Recursive Bits-Back Coding for Lossless Compression with Hierarchical Latent Variables",
                   venue: "International Conference on Machine Learning (ICML)",
@@ -160,7 +170,7 @@ public enum Bibliography {
         Reference("razavi2019", authors: ["Ali Razavi", "Aäron van den Oord", "Ben Poole", "Oriol Vinyals"], year: "2019",
                   title: "Preventing Posterior Collapse with δ-VAEs",
                   venue: "International Conference on Learning Representations (ICLR)",
-                  url: "https://arxiv.org/abs/1901.03416", family: ["Razavi", "van den Oord", "Poole", "Vinyals"]),
+                  url: "https://arxiv.org/abs/1901.03416"),
         Reference("sonderby2016",
                   authors: ["Casper Kaae Sønderby", "Tapani Raiko", "Lars Maaløe", "Søren Kaae Sønderby", "Ole Winther"],
                   year: "2016", title: "Ladder Variational Autoencoders",
