@@ -101,10 +101,11 @@ public enum BookModels {
                             flow: FlowConfig) -> ModelRecipe {
         var c = base.config
         c.prior = prior; c.posterior = posterior
+        let made = "(\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
         let what: String
         switch (prior, posterior) {
-        case (.autoregressiveFlow, _): what = "an autoregressive-flow prior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
-        case (_, .inverseAutoregressiveFlow): what = "an inverse-autoregressive-flow posterior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
+        case (.autoregressiveFlow, _): what = "an autoregressive-flow prior " + made
+        case (_, .inverseAutoregressiveFlow): what = "an inverse-autoregressive-flow posterior " + made
         default: what = "a Gaussian prior and posterior"
         }
         return ModelRecipe(config: c, training: base.training, summary: base.summary + ", with " + what)
