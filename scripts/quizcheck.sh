@@ -10,13 +10,13 @@
 set -euo pipefail
 page="${1:-output/chapter1/index.html}"
 prefix="${2:-quizcheck}"
+source "$(dirname "$0")/chromium.sh"
 [ -f "$page" ] || { echo "no such page: $page (run the chapter first)" >&2; exit 1; }
-browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
-[ -n "$browser" ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 1; }
-abs_page="$(cd "$(dirname "$page")" && pwd)/$(basename "$page")"
-case "$prefix" in /*) abs_prefix="$prefix" ;; *) abs_prefix="$(pwd)/$prefix" ;; esac
+find_chromium
+abs_page="$(abs_file "$page")"
+abs_prefix="$(abs_path "$prefix")"
 grep -q 'class="quiz"' "$abs_page" || { echo "no quiz on $page" >&2; exit 1; }
-flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 --virtual-time-budget=3000)
+flags=("${chromium_flags[@]}" --virtual-time-budget=3000)
 
 "$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-before.png" "file://$abs_page?quiz-view" >/dev/null 2>&1 || true
 "$browser" "${flags[@]}" --window-size=1000,900 --screenshot="$abs_prefix-after.png" "file://$abs_page?selftest-quiz" >/dev/null 2>&1 || true

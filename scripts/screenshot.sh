@@ -7,11 +7,10 @@ page="${1:-output/index.html}"
 out="${2:-screenshot.png}"
 width="${3:-1200}"
 height="${4:-2400}"
+source "$(dirname "$0")/chromium.sh"
 [ -f "$page" ] || { echo "no such page: $page" >&2; exit 1; }
-browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
-[ -n "$browser" ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 1; }
-abs_page="$(cd "$(dirname "$page")" && pwd)/$(basename "$page")"
-case "$out" in /*) abs_out="$out" ;; *) abs_out="$(pwd)/$out" ;; esac
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
-    --screenshot="$abs_out" --window-size="$width,$height" "file://$abs_page" 2>/dev/null
+find_chromium
+abs_page="$(abs_file "$page")"
+abs_out="$(abs_path "$out")"
+"$browser" "${chromium_flags[@]}" --screenshot="$abs_out" --window-size="$width,$height" "file://$abs_page" 2>/dev/null
 echo "wrote $abs_out"

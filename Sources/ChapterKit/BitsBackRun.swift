@@ -29,7 +29,8 @@ public struct CoderMeasurement: Codable, Sendable {
     public var klDiscreteBits: Double
     public var boundSamples: Int
     /// Standard error (bits) of the mean of one draw of z per digit around the discretised −ELBO.
-    /// (nil in a result memoised before it existed: measureCoder fills it in.)
+    /// Always set: memos written before it existed predate `CodeVersion` and are recomputed.
+    /// (Optional only so that chapter 3's `?? 0` reads it unchanged.)
     public var oneDrawStandardErrorBits: Double?
     public var encodeSeconds: Double
     /// Digits decoded (the last ones coded, as the stack gives them back) and how many match exactly.
@@ -53,7 +54,7 @@ extension ChapterSession {
         let key = [m.key, "\(images.count)", "\(BBANSCoder.checksum(images))", "\(decodeCount)",
                    "\(settings.latentBits)-\(settings.latentPrecision)-\(settings.pixelPrecision)-\(settings.cleanWords)-\(settings.seed)",
                    "\(boundSamples)"]
-        var result = try memo("bbans-\(m.name)", key: key) {
+        return try memo("bbans-\(m.name)", key: key) {
             let coder = BBANSCoder(model: m.model, settings: settings)
             let progress = ProgressBar("BB-ANS encode \(m.name)")
             let enc = try coder.encode(images) { i, t in progress.update(done: i, total: t, unit: "digits") }
@@ -89,18 +90,5 @@ extension ChapterSession {
                 oneDrawStandardErrorBits: bounds.oneDrawStandardError / ln2,
                 encodeSeconds: enc.seconds, decoded: n, exact: exact, decodeSeconds: dsec, fullDecode: full)
         }
-        if result.oneDrawStandardErrorBits == nil {   // memoised before the standard error existed
-            let buckets = LatentBuckets(bits: settings.latentBits, precision: settings.latentPrecision)
-            let b = try memo("bbans-bounds-\(m.name)", key: key) {
-                m.model.codeLengthBounds(images, buckets: buckets, samples: m.model.config.hasLatent ? boundSamples : 1)
-            }
-            let ln2 = log(2.0)
-            result.negELBOContinuousBits = b.negativeELBOContinuous / ln2
-            result.negELBODiscreteBits = b.negativeELBODiscrete / ln2
-            result.klContinuousBits = b.klContinuous / ln2
-            result.klDiscreteBits = b.klDiscrete / ln2
-            result.oneDrawStandardErrorBits = b.oneDrawStandardError / ln2
-        }
-        return result
     }
 }

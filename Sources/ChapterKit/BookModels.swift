@@ -101,10 +101,11 @@ public enum BookModels {
                             flow: FlowConfig) -> ModelRecipe {
         var c = base.config
         c.prior = prior; c.posterior = posterior
+        let made = "(\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
         let what: String
         switch (prior, posterior) {
-        case (.autoregressiveFlow, _): what = "an autoregressive-flow prior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
-        case (_, .inverseAutoregressiveFlow): what = "an inverse-autoregressive-flow posterior (\(flow.steps) MADE steps of \(flow.hidden.map(String.init).joined(separator: "×")) hidden units)"
+        case (.autoregressiveFlow, _): what = "an autoregressive-flow prior " + made
+        case (_, .inverseAutoregressiveFlow): what = "an inverse-autoregressive-flow posterior " + made
         default: what = "a Gaussian prior and posterior"
         }
         return ModelRecipe(config: c, training: base.training, summary: base.summary + ", with " + what)
@@ -128,6 +129,14 @@ public enum BookModels {
     /// The factorized VAE with an IAF posterior.
     public static func factorizedIAF(_ o: CommonOptions, flow: FlowConfig = BookModels.flow) -> ModelRecipe {
         with(factorized(o), posterior: .inverseAutoregressiveFlow(flow), flow: flow)
+    }
+
+    /// Chapter 4's largest decoder: the 12-layer PixelCNN with a 7×7 first layer, conditioned on z.
+    public static func pixelCNNFull(_ o: CommonOptions) -> ModelRecipe {
+        var c = ModelConfig.pixelCNNFull
+        c.latentDim = o.latentDim
+        return ModelRecipe(config: c, training: o.training(epochs: o.standardEpochs),
+                           summary: "the 12-layer PixelCNN with a 7×7 first layer (chapter 4's largest receptive field)")
     }
 
     /// The unconditional PixelCNN ("PixelCNN alone": no latent code).

@@ -29,16 +29,6 @@ public struct BookModel {
     public static func named(_ id: String) -> BookModel? { all.first { $0.id == id } }
 }
 
-extension BookModels {
-    /// Chapter 4's largest decoder: the 12-layer PixelCNN with a 7×7 first layer, conditioned on z.
-    public static func pixelCNNFull(_ o: CommonOptions) -> ModelRecipe {
-        var c = ModelConfig.pixelCNNFull
-        c.latentDim = o.latentDim
-        return ModelRecipe(config: c, training: o.training(epochs: o.standardEpochs),
-                           summary: "the 12-layer PixelCNN with a 7×7 first layer (chapter 4's largest receptive field)")
-    }
-}
-
 extension ChapterSession {
     /// The test digits the NLL bound uses: count/10 of each class (the first `count` when the data
     /// is unlabelled or `count` < 10).

@@ -39,13 +39,7 @@ public struct WhatZKeeps: Codable, Sendable {
     public var classifierAccuracy: Double
     /// Wall-clock seconds the measurement took (load-dependent).
     public var seconds: Double
-
-    /// Dimensions carrying under `threshold` nats (the course's collapse rule counts these).
-    public func inactiveDims(threshold: Double = 0.1) -> Int { klPerDim.filter { $0 < threshold }.count }
-    /// Fraction of dimensions under `threshold` nats.
-    public func inactiveFraction(threshold: Double = 0.1) -> Double {
-        Double(inactiveDims(threshold: threshold)) / Double(max(klPerDim.count, 1))
-    }
+    // Inactive dimensions and the collapse verdicts: `CollapseCheck(klPerDim: klPerDim)`.
 }
 
 /// The digit classifier that scores decompressions: trained once per process for a dataset and
@@ -134,18 +128,15 @@ extension VAE {
         return encode(t, Tensor(images, shape: [count, 28, 28, 1])).mu
     }
 
-    /// One z ~ q(z|x) per image, flat count x D (encoded in batches of 500).
+    /// One z ~ q(z|x) per image (`samplePosterior`: through the IAF posterior when the model has
+    /// one), flat count x D, encoded in batches of 500.
     func posteriorSamples(_ images: [Float], count: Int, rng: inout RNG) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(count * latentDim)
-        let t = Tape(recording: false)
         for start in stride(from: 0, to: count, by: 500) {
             let c = min(500, count - start)
             let x = Tensor(Array(images[(start * 784)..<((start + c) * 784)]), shape: [c, 28, 28, 1])
-            let (mu, logvar) = encode(t, x)
-            for i in 0..<(c * latentDim) {
-                out.append(mu.data[i] + Foundation.exp(0.5 * logvar.data[i]) * rng.normal())
-            }
+            out += samplePosterior(x, samples: 1, rng: &rng).values
         }
         return out
     }

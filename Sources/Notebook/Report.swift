@@ -229,7 +229,8 @@ public final class Report {
     /// The whole page; `finished` and `duration` go into the footer.
     public func html(finished: Date = Date()) -> String {
         let duration = finished.timeIntervalSince(started)
-        var nav = "<a href=\"\(standalone?.indexLink ?? "../index.html")\">← \(HTML.escape(bookTitle))</a><span>"
+        var nav = "<a href=\"\(standalone?.indexLink ?? "../index.html")\">← \(HTML.escape(bookTitle))</a>"
+            + (quizCount > 0 ? Quiz.badge(count: quizCount) : "") + "<span>"
         let previous = standalone != nil ? nil : previousChapter ?? (chapter > 1 ? chapter - 1 : nil)
         let next = standalone != nil ? nil : nextChapter ?? ((lastChapter.map { chapter < $0 } ?? true) ? chapter + 1 : nil)
         if let p = previous { nav += "<a href=\"../chapter\(p)/index.html\">‹ Chapter \(p)</a>" }
@@ -237,9 +238,6 @@ public final class Report {
             nav += (previous != nil ? " &nbsp;·&nbsp; " : "") + "<a href=\"../chapter\(n)/index.html\">Chapter \(n) ›</a>"
         }
         nav += "</span>"
-        if quizCount > 0 {
-            nav = nav.replacingOccurrences(of: "</a><span>", with: "</a>" + Quiz.badge(count: quizCount) + "<span>")
-        }
         let sub = subtitle.isEmpty ? "" : "<p class=\"subtitle\">\(Markdown.inlineHTML(subtitle))</p>"
         return """
         <!DOCTYPE html>

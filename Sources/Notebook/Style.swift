@@ -9,7 +9,7 @@ enum Style {
            font-family: Charter, "Bitstream Charter", "Iowan Old Style", Georgia, "DejaVu Serif", serif; }
     main, .topbar, footer { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem; }
     h1, h2, h3, h4, .topbar, .card, figcaption, table, .callout-title, .quiz, .toc, footer, .kicker, .subtitle,
-    .chapters .num, .status {
+    .chapters .num, .status, .slider-control, .slider-ticks {
         font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }
     .topbar { display: flex; justify-content: space-between; gap: 1rem; padding-top: .9rem; padding-bottom: .9rem;
               font-size: .8rem; border-bottom: 1px solid var(--line); max-width: none; }
@@ -92,8 +92,6 @@ enum Style {
     .slider-panels { display: flex; flex-wrap: wrap; gap: 1rem; justify-content: center; align-items: flex-start; }
     .slider-panels figure { margin: .4rem 0; }
     .slider-note { font-size: .95rem; border-top: 1px solid var(--line); margin-top: .6rem; padding-top: .3rem; }
-    .slider-control, .slider-ticks, .slider-panels figcaption {
-        font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }
     footer { margin-top: 4rem; padding-top: 1rem; padding-bottom: 2.5rem; border-top: 1px solid var(--line);
              font-size: .78rem; color: var(--muted); }
     footer code { font-size: .95em; }

@@ -25,10 +25,13 @@ final class HeadGate: @unchecked Sendable {
     /// Largest request head passed on, bytes (request line and headers).
     static let limit = 32 * 1024
 
-    static let response431 = Array((
-        "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        + "Content-Length: 42\r\nConnection: close\r\n\r\n431 request header fields too large (32 KB)"
-    ).utf8)
+    static let response431: [UInt8] = {
+        let body = "431 request header fields too large (\(limit / 1024) KB)"
+        return Array((
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+        ).utf8)
+    }()
 
     let listener: Socket
     let upstream: sockaddr_un

@@ -108,12 +108,11 @@ public final class PlotServer: @unchecked Sendable {
             FileHandle.standardError.write(Data(
                 "warning: serving \(root) on \(host), reachable from other machines\n".utf8))
         }
-        // Fail fast and clearly when the port is taken (the bind below would too,
-        // but only inside the server's task).
-        try Self.checkBindable(address, host: host, port: requestedPort)
-
-        // FlyingFox listens privately; the public socket is the gate's (HeadGate.swift), which
-        // bounds request heads before FlyingFox reads them.
+        // The public socket first, so a port in use fails fast and clearly. It is the gate's
+        // (HeadGate.swift), which bounds request heads before FlyingFox reads them; FlyingFox
+        // listens privately.
+        let publicSocket: Socket
+        do { publicSocket = try Self.listen(address) } catch { throw Self.mapError(error, host: host, port: requestedPort) }
         let privateAddress = sockaddr_un.unix(abstractNamespace: "plotserver-\(getpid())-\(UUID().uuidString)")
         let server = HTTPServer(address: privateAddress, timeout: 30, logger: .disabled, handler: Router(owner: self))
         let failure = FailureBox()
@@ -126,20 +125,23 @@ public final class PlotServer: @unchecked Sendable {
         while await !server.isListening {
             if let error = failure.get() {
                 lock.withLock { http = nil; runTask = nil }
+                try? publicSocket.close()
                 throw Self.mapError(error, host: host, port: requestedPort)
             }
             if Date() > deadline {
                 task.cancel()
                 lock.withLock { http = nil; runTask = nil }
+                try? publicSocket.close()
                 throw PlotServerError.notStarted
             }
             try await Task.sleep(nanoseconds: 5_000_000)
         }
         let gate: HeadGate
         do {
-            gate = try HeadGate(listeningOn: Self.listen(address), upstream: privateAddress)
+            gate = try HeadGate(listeningOn: publicSocket, upstream: privateAddress)
             try await gate.start()
         } catch {
+            try? publicSocket.close()
             await server.stop(timeout: 0.1)
             await task.value
             lock.withLock { http = nil; runTask = nil }
@@ -318,42 +320,23 @@ public final class PlotServer: @unchecked Sendable {
         }
     }
 
-    /// A listening socket on the public address.
+    /// A listening socket on the public address (closed again if it cannot bind or listen).
     static func listen(_ address: BindAddress) throws -> Socket {
-        switch address {
-        case let .v4(a):
-            let s = try Socket(domain: AF_INET)
-            try s.setValue(true, for: .localAddressReuse)
-            try s.bind(to: a)
-            try s.listen()
-            return s
-        case let .v6(a):
-            let s = try Socket(domain: AF_INET6)
-            try s.setValue(true, for: .localAddressReuse)
-            try s.bind(to: a)
-            try s.listen()
+        func listening(_ domain: Int32, _ a: some SocketAddress) throws -> Socket {
+            let s = try Socket(domain: domain)
+            do {
+                try s.setValue(true, for: .localAddressReuse)
+                try s.bind(to: a)
+                try s.listen()
+            } catch {
+                try? s.close()
+                throw error
+            }
             return s
         }
-    }
-
-    /// Binds a throwaway socket to see whether the address is free.
-    static func checkBindable(_ address: BindAddress, host: String, port: UInt16) throws {
-        guard port != 0 else { return }
-        do {
-            switch address {
-            case let .v4(a):
-                let probe = try Socket(domain: AF_INET)
-                defer { try? probe.close() }
-                try probe.setValue(true, for: .localAddressReuse)
-                try probe.bind(to: a)
-            case let .v6(a):
-                let probe = try Socket(domain: AF_INET6)
-                defer { try? probe.close() }
-                try probe.setValue(true, for: .localAddressReuse)
-                try probe.bind(to: a)
-            }
-        } catch {
-            throw mapError(error, host: host, port: port)
+        switch address {
+        case let .v4(a): return try listening(AF_INET, a)
+        case let .v6(a): return try listening(AF_INET6, a)
         }
     }
 

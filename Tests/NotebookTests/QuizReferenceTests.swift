@@ -94,6 +94,17 @@ import Testing
         #expect(Set(shorts).count == shorts.count, "two works would cite the same")
     }
 
+    @Test func familyNamesKeepTheirParticles() {
+        #expect(Reference.familyName("Aäron van den Oord") == "van den Oord")
+        #expect(Reference.familyName("Drew van Camp") == "van Camp")
+        #expect(Reference.familyName("Diederik P. Kingma") == "Kingma")
+        #expect(Reference.familyName("Casper Kaae Sønderby") == "Sønderby")
+        #expect(Bibliography.work("hinton1993")?.family == ["Hinton", "van Camp"])
+        #expect(Bibliography.work("razavi2019")?.family == ["Razavi", "van den Oord", "Poole", "Vinyals"])
+        #expect(Bibliography.work("oord2016conditional")?.family
+                == ["van den Oord", "Kalchbrenner", "Vinyals", "Espeholt", "Graves", "Kavukcuoglu"])
+    }
+
     /// Every `cite("...")`/`citet("...")` key in the chapters names a work of the bibliography.
     @Test func everyKeyTheChaptersCiteExists() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -49,4 +49,15 @@ struct HeaderLimitTests {
             #expect(ok.status == 200)
         }
     }
+
+    /// The 431 answer's Content-Length is its body's length, so a client reads the whole message.
+    @Test func answer431DeclaresItsBodyLength() throws {
+        let text = String(decoding: HeadGate.response431, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        #expect(parts.count == 2)
+        let declared = parts[0].components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Length: ") }
+            .flatMap { Int($0.dropFirst("Content-Length: ".count)) }
+        #expect(declared == parts[1].utf8.count)
+        #expect(parts[1] == "431 request header fields too large (32 KB)")
+    }
 }
