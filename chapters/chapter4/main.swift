@@ -41,7 +41,7 @@ struct Chapter4: ChapterCommand {
         let fieldSentences = fieldConfigs.map { f -> String in
             let rf = ReceptiveField(f.config)
             let up1 = rf.extent(rowsUp: 1).map { "one row up, \($0.left) to the left and \($0.right) to the right" } ?? ""
-            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) rows above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
+            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
         }.joined(separator: "\n")
 
         r.prose("""
@@ -89,7 +89,7 @@ struct Chapter4: ChapterCommand {
         func reach(_ m: TrainedModel) -> String {
             switch m.model.config.decoder {
             case .factorized: return "none"
-            case .pixelCNN(let p): return "\(p.receptiveRowsAbove) rows"
+            case .pixelCNN(let p): return "\(p.receptiveRowsAbove) \(p.receptiveRowsAbove == 1 ? "row" : "rows")"
             }
         }
         var extras: [String: [String: MetricValue]] = [:]

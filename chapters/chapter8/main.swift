@@ -272,7 +272,7 @@ struct Chapter8: ChapterCommand {
         At that rate the paper's $k$ = 4096 on 500 test images would take about **\(formatDuration(fullK / rate))**
         (`swift run chapter8 --iwae-k 4096 --iwae-images 500`; `swift run bench` times the same computation with the rows per pass it uses).
         \(k == 4096 ? "This run used $k$ = 4096: the table's bound times above are what it cost." : "")
-        \(trainedHere.isEmpty ? "Every model came from the model cache." : "This run trained or resumed \(trainedHere.count) model(s) (\(trainedHere.map(\.name).joined(separator: ", "))); their training took \(formatDuration(trainSecondsHere)) in all, counting epochs trained before a resume\(onMNIST ? "" : "; on \(s.data.name) the whole table is long: that is the training time it took").")
+        \(trainedHere.isEmpty ? "Every model came from the model cache." : "This run trained or resumed \(trainedHere.count) \(trainedHere.count == 1 ? "model" : "models") (\(trainedHere.map(\.name).joined(separator: ", "))); their training took \(formatDuration(trainSecondsHere)) in all, counting epochs trained before a resume\(onMNIST ? "" : "; on \(s.data.name) the whole table is long: that is the training time it took").")
         """)
 
         // MARK: metrics
