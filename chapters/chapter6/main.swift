@@ -199,16 +199,8 @@ struct Chapter6: ChapterCommand {
         per digit, so here it runs on \(nllCount) test digits (\(nllCount / 10) of each class, the same digits for every
         model; `--iwae-images \(test.count)` for all of them, `--iwae-k` for $k$).
         """)
-        let nllSet = test.subset(test.examples(perClass: nllCount / 10))
         var nll: [String: IWAEResult] = [:]
-        for m in all {
-            nll[m.name] = try s.memo("iwae", key: [m.key, "\(k)", "\(nllCount)"]) {
-                let bar = ProgressBar("IWAE k=\(k) \(m.name)")
-                let result = m.model.importanceWeightedNLL(nllSet, k: k) { bar.update(done: $0, total: $1) }
-                bar.finish(String(format: "%@: IWAE NLL (k=%d, %d digits) %.2f nats in %@", m.name, k, nllSet.count, result.mean, formatDuration(result.seconds)))
-                return result
-            }
-        }
+        for m in all { nll[m.name] = try s.iwaeNLL(m, k: k, images: nllCount) }
         func iw(_ m: TrainedModel) -> Double { nll[m.name]!.mean }
         if nllCount < test.count {
             let vlaeSeconds = [vlae, vlaeAF, vlaeIAF].map { nll[$0.name]!.seconds }.reduce(0, +)
@@ -220,18 +212,11 @@ struct Chapter6: ChapterCommand {
             """)
         }
         func negELBO(_ m: TrainedModel) -> Double { -m.test.elbo }
-        /// Mean and standard error of the paired per-digit difference a - b.
-        func paired(_ a: [Double], _ b: [Double]) -> (mean: Double, se: Double) {
-            let diffs = zip(a, b).map { $0 - $1 }
-            let mean = diffs.reduce(0, +) / Double(diffs.count)
-            let v = diffs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(diffs.count - 1, 1))
-            return (mean, (v / Double(diffs.count)).squareRoot())
-        }
         func elboDiff(_ a: TrainedModel, _ b: TrainedModel) -> (mean: Double, se: Double) {
-            paired(a.test.negativeELBOPerImage.map(Double.init), b.test.negativeELBOPerImage.map(Double.init))
+            pairedDifference(a.test.negativeELBOPerImage.map(Double.init), b.test.negativeELBOPerImage.map(Double.init))
         }
         func nllDiff(_ a: TrainedModel, _ b: TrainedModel) -> (mean: Double, se: Double) {
-            paired(nll[a.name]!.nllPerImage, nll[b.name]!.nllPerImage)
+            pairedDifference(nll[a.name]!.nllPerImage, nll[b.name]!.nllPerImage)
         }
 
         func priorText(_ m: TrainedModel) -> String {
