@@ -16,18 +16,12 @@ struct Chapter6: ChapterCommand {
 
     @OptionGroup var options: CommonOptions
 
-    @Option(name: .long, help: "Importance samples per test image for the NLL bound (the paper: 4096).")
-    var iwaeK: Int?
-
-    @Option(name: .long, help: "Test digits the NLL bound is computed on (the same digits for every model; 500 = all).")
-    var iwaeImages: Int?
+    @OptionGroup var iwae: IWAEOptions
 
     @Option(name: .long, help: "Samples drawn from each prior for the sample figure.")
     var samples: Int?
 
     func validate() throws {
-        if let k = iwaeK, k < 1 { throw ValidationError("--iwae-k must be at least 1") }
-        if let n = iwaeImages, n < 10 { throw ValidationError("--iwae-images must be at least 10 (one per class)") }
         if let n = samples, n < 1 || n > 200 { throw ValidationError("--samples must be between 1 and 200") }
     }
 
@@ -36,9 +30,9 @@ struct Chapter6: ChapterCommand {
     func chapter() throws {
         let s = ChapterSession(chapter: 6, subtitle: "A deeper prior for the same price as a better posterior", options: options)
         let r = s.report
-        let k = iwaeK ?? (options.quick ? 100 : 500)
+        let k = iwae.k(options)
         let test = s.binary.test
-        let nllCount = min(iwaeImages ?? (options.quick ? 20 : options.full ? test.count : 30), test.count)
+        let nllCount = iwae.images(options, testCount: test.count)
         let sampleCount = samples ?? (options.quick ? 10 : 30)
         let flow = BookModels.flow
         let d = options.latentDim
