@@ -27,3 +27,16 @@ public struct IWAEOptions: ParsableArguments {
         min(iwaeImages ?? (options.quick ? 20 : options.full ? testCount : 30), testCount)
     }
 }
+
+extension ChapterSession {
+    /// -L_k on every digit of the test split, memoised under one key, so chapters 4 and 5 read
+    /// each other's bound (`iwaeNLL` is the bound on a class-balanced subset, chapters 6 and 8).
+    public func iwaeNLLOnTestSplit(_ m: TrainedModel, k: Int) throws -> IWAEResult {
+        try memo("iwae", key: [m.key, "\(k)"]) {
+            let bar = ProgressBar("IWAE k=\(k) \(m.name)")
+            let result = m.model.importanceWeightedNLL(binary.test, k: k) { bar.update(done: $0, total: $1) }
+            bar.finish(String(format: "%@: IWAE NLL (k=%d) %.2f nats in %@", m.name, k, result.mean, formatDuration(result.seconds)))
+            return result
+        }
+    }
+}

@@ -138,9 +138,7 @@ struct Chapter4: ChapterCommand {
             r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
             var rows: [[TableCell]] = []
             for m in models {
-                let nll = try s.memo("iwae", key: [m.key, "\(iwaeK)"]) {
-                    m.model.importanceWeightedNLL(s.binary.test, k: iwaeK)
-                }
+                let nll = try s.iwaeNLLOnTestSplit(m, k: iwaeK)
                 rows.append([.text(m.name), .num(-m.test.elbo), .num(nll.mean)])
                 extras[m.name]!["nll_iwae_nats"] = .number(nll.mean)
                 extras[m.name]!["iwae_k"] = .number(Double(iwaeK))

@@ -165,14 +165,7 @@ struct Chapter5: ChapterCommand {
                      source: r.citet("burda2016") + ", §3")
         r.moduleCode("iwae-bound", in: "Objectives/IWAE.swift")
         r.moduleCode("logsumexp", in: "Layers/Reductions.swift")
-        func iwae(_ m: TrainedModel) throws -> IWAEResult {
-            try s.memo("iwae", key: [m.key, "\(k)"]) {
-                let bar = ProgressBar("IWAE k=\(k) \(m.name)")
-                let result = m.model.importanceWeightedNLL(s.binary.test, k: k) { bar.update(done: $0, total: $1) }
-                bar.finish(String(format: "%@: IWAE NLL (k=%d) %.2f nats in %@", m.name, k, result.mean, formatDuration(result.seconds)))
-                return result
-            }
-        }
+        func iwae(_ m: TrainedModel) throws -> IWAEResult { try s.iwaeNLLOnTestSplit(m, k: k) }
         let nllF = try iwae(factorized).mean, nllV = try iwae(vlae).mean
         r.table(header: ["model", "bits in z", "−ELBO (nats)", "NLL, IWAE k=\(k) (nats)"],
                 rows: [[.text(factorized.name), .num(factorized.test.klBits, 1), .num(-factorized.test.elbo), .num(nllF)],
