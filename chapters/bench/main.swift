@@ -81,7 +81,6 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// (flag name, config, PyTorch anchor images/s from shared/anchors.md)
 /// The AF prior and the IAF posterior of chapter 6 (2 MADE steps of 256, 256 hidden units) on a config.
 func withFlow(_ c: ModelConfig, prior: Bool) -> ModelConfig {
     var c = c
@@ -89,6 +88,7 @@ func withFlow(_ c: ModelConfig, prior: Bool) -> ModelConfig {
     return c
 }
 
+/// (flag name, config, PyTorch anchor images/s from shared/anchors.md)
 let allConfigs: [(key: String, config: ModelConfig, anchor: String)] = [
     ("factorized", .factorized, "~1045"),
     ("factorized-af", withFlow(.factorized, prior: true), "~1020"),

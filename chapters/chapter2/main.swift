@@ -41,10 +41,10 @@ struct Chapter2: ChapterCommand {
         $q(z \\mid x) = p(z) = p(z \\mid x)$ and the gap is exactly zero.
         """)
         r.callout(.note, """
-        Collapse does not happen by itself in every small setup. With the reference 6-layer PixelCNN on MNIST
-        digits the code stays in use (chapter 4 measures how much), because a 3×3, 6-layer decoder cannot
-        see a whole digit. To show collapse honestly, this chapter first uses data that such a decoder
-        **provably** can model alone, then returns to MNIST.
+        Collapse need not happen by itself in every small setup. On MNIST digits the reference 6-layer
+        PixelCNN has a reason to keep a code, because a 3×3, 6-layer decoder cannot see a whole digit;
+        whether it does is measured at the end of this chapter (and in chapter 4). To show collapse honestly,
+        this chapter first uses data that such a decoder **provably** can model alone, then returns to MNIST.
         """, title: "An honest setup")
 
         r.section("Data a PixelCNN can model alone")
@@ -229,7 +229,7 @@ struct Chapter2: ChapterCommand {
                     caption: "MNIST test split, models trained by chapter 4 (same seed and epochs), read from the model cache.")
             try r.figure(Figures.klPerDimension(found), name: "mnist-kl-per-dim",
                          caption: "KL per latent dimension on MNIST. Dimensions under 0.1 nats: " + found.map { "\($0.name) \(CollapseCheck($0.test).inactive) of \($0.model.latentDim)" }.joined(separator: ", ") + ".")
-            for m in found { s.record(m, as: "mnist_" + m.name) }
+            for m in found { s.record(m, as: "mnist_" + m.name, extra: ["dataset": .string(mnist.name)]) }
             r.prose(found.map { m in
                 let c = CollapseCheck(m.test)
                 return "By the course's rule \(m.name) on MNIST is **\(c.course.rawValue)** (\(c.inactive) of \(c.dims) dimensions under 0.1 nats, \(fmt(c.inactiveFraction * 100, 0))%); by the mean rule it is \(c.meanRuleCollapsed ? "collapsed" : "not collapsed") (\(fmt(c.meanPerDim, 3)) nats per dimension)."

@@ -41,7 +41,7 @@ struct Chapter4: ChapterCommand {
         let fieldSentences = fieldConfigs.map { f -> String in
             let rf = ReceptiveField(f.config)
             let up1 = rf.extent(rowsUp: 1).map { "one row up, \($0.left) to the left and \($0.right) to the right" } ?? ""
-            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) rows above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
+            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
         }.joined(separator: "\n")
 
         r.prose("""
@@ -89,7 +89,7 @@ struct Chapter4: ChapterCommand {
         func reach(_ m: TrainedModel) -> String {
             switch m.model.config.decoder {
             case .factorized: return "none"
-            case .pixelCNN(let p): return "\(p.receptiveRowsAbove) rows"
+            case .pixelCNN(let p): return "\(p.receptiveRowsAbove) \(p.receptiveRowsAbove == 1 ? "row" : "rows")"
             }
         }
         var extras: [String: [String: MetricValue]] = [:]
@@ -138,9 +138,7 @@ struct Chapter4: ChapterCommand {
             r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
             var rows: [[TableCell]] = []
             for m in models {
-                let nll = try s.memo("iwae", key: [m.key, "\(iwaeK)"]) {
-                    m.model.importanceWeightedNLL(s.binary.test, k: iwaeK)
-                }
+                let nll = try s.iwaeNLLOnTestSplit(m, k: iwaeK)
                 rows.append([.text(m.name), .num(-m.test.elbo), .num(nll.mean)])
                 extras[m.name]!["nll_iwae_nats"] = .number(nll.mean)
                 extras[m.name]!["iwae_k"] = .number(Double(iwaeK))

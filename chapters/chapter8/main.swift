@@ -18,11 +18,7 @@ struct Chapter8: ChapterCommand {
 
     @OptionGroup var options: CommonOptions
 
-    @Option(name: .long, help: "Importance samples per test image for the NLL table (the paper: 4096).")
-    var iwaeK: Int?
-
-    @Option(name: .long, help: "Test images the NLL table is computed on (the same for every model; 500 = all of MNIST-5k's).")
-    var iwaeImages: Int?
+    @OptionGroup var iwae: IWAEOptions
 
     @Option(name: .long, help: "Largest k of the bound-against-k curve (a power of 4, at most 4096).")
     var curveK: Int?
@@ -31,8 +27,6 @@ struct Chapter8: ChapterCommand {
     var curveImages: Int?
 
     func validate() throws {
-        if let k = iwaeK, k < 1 { throw ValidationError("--iwae-k must be at least 1") }
-        if let n = iwaeImages, n < 10 { throw ValidationError("--iwae-images must be at least 10 (one per class)") }
         if let k = curveK, !Chapter8.curveKs(upTo: k).contains(k) { throw ValidationError("--curve-k must be one of 4, 16, 64, 256, 1024, 4096") }
         if let n = curveImages, n < 10 { throw ValidationError("--curve-images must be at least 10 (one per class)") }
     }
@@ -46,9 +40,9 @@ struct Chapter8: ChapterCommand {
         let s = ChapterSession(chapter: 8, subtitle: "The paper's results table, measured here and set beside the paper's", options: options)
         let r = s.report
         let test = s.binary.test
-        // Chapter 6's defaults, so its bounds are read back from the memo rather than computed again.
-        let k = iwaeK ?? (options.quick ? 100 : 500)
-        let nllCount = min(iwaeImages ?? (options.quick ? 20 : options.full ? test.count : 30), test.count)
+        // Chapter 6's defaults (IWAEOptions), so its bounds are read back from the memo rather than computed again.
+        let k = iwae.k(options)
+        let nllCount = iwae.images(options, testCount: test.count)
         let kMax = curveK ?? (options.quick ? 256 : 4096)
         let curveCount = min(curveImages ?? 10, test.count)
         let ks = Chapter8.curveKs(upTo: kMax)
@@ -272,7 +266,7 @@ struct Chapter8: ChapterCommand {
         At that rate the paper's $k$ = 4096 on 500 test images would take about **\(formatDuration(fullK / rate))**
         (`swift run chapter8 --iwae-k 4096 --iwae-images 500`; `swift run bench` times the same computation with the rows per pass it uses).
         \(k == 4096 ? "This run used $k$ = 4096: the table's bound times above are what it cost." : "")
-        \(trainedHere.isEmpty ? "Every model came from the model cache." : "This run trained or resumed \(trainedHere.count) model(s) (\(trainedHere.map(\.name).joined(separator: ", "))); their training took \(formatDuration(trainSecondsHere)) in all, counting epochs trained before a resume\(onMNIST ? "" : "; on \(s.data.name) the whole table is long: that is the training time it took").")
+        \(trainedHere.isEmpty ? "Every model came from the model cache." : "This run trained or resumed \(trainedHere.count) \(trainedHere.count == 1 ? "model" : "models") (\(trainedHere.map(\.name).joined(separator: ", "))); their training took \(formatDuration(trainSecondsHere)) in all, counting epochs trained before a resume\(onMNIST ? "" : "; on \(s.data.name) the whole table is long: that is the training time it took").")
         """)
 
         // MARK: metrics

@@ -53,11 +53,16 @@ struct Chapter9: ChapterCommand {
             for name in c.models.keys.sorted() {
                 let elbo = c.number(name, "test_elbo_nats").map { -$0 }
                 let nll = c.number(name, "nll_iwae_nats")
-                let k = c.number(name, "iwae_k").map { " (k=\(Int($0)))" } ?? ""
-                let active = c.number(name, "active_units").map { a in
+                // A model without a latent code (latent_dims 0) has an exact likelihood and no dimensions to count.
+                let noCode = c.number(name, "latent_dims") == 0
+                let k = noCode ? " (exact)" : c.number(name, "iwae_k").map { " (k=\(Int($0)))" } ?? ""
+                let active = noCode ? "–" : c.number(name, "active_units").map { a in
                     "\(Int(a))" + (c.number(name, "latent_dims").map { " / \(Int($0))" } ?? "")
                 } ?? "–"
-                let data = datasets.count > 1 ? (c.dataset.map { $0.isEmpty ? "" : " · \($0)" } ?? "") : ""
+                // A model's own "dataset" (chapter 2 records chapter 4's MNIST models beside its rule-90 ones) before its chapter's.
+                var dataset = c.dataset
+                if case .string(let d)? = c.models[name]?["dataset"] { dataset = d }
+                let data = datasets.count > 1 ? (dataset.map { $0.isEmpty ? "" : " · \($0)" } ?? "") : ""
                 rows.append([.text(chapter), .text("`\(name)`" + data),
                              num(c.number(name, "kl_bits"), 1), num(elbo, 2), nll.map { .text(fmt($0, 2) + k) } ?? "–",
                              .text(active), num(c.number(name, "class_agreement").map { $0 * 100 }, 1)])
@@ -70,7 +75,7 @@ struct Chapter9: ChapterCommand {
 
         // Statements computed from the table: the MNIST models, pooled over chapters (the same recipe
         // in two chapters is one cached model, so duplicates by name are dropped).
-        struct Point { var chapter: Int; var name: String; var bits: Double; var negELBO: Double }
+        struct Point { var chapter: Int; var name: String; var bits: Double; var negELBO: Double; var hasCode: Bool }
         var seen: Set<String> = []
         var points: [Point] = []
         for c in ran where c.dataset == s.data.name {
@@ -78,15 +83,17 @@ struct Chapter9: ChapterCommand {
                 guard let bits = c.number(name, "kl_bits"), let elbo = c.number(name, "test_elbo_nats"),
                       !seen.contains(name) else { continue }
                 seen.insert(name)
-                points.append(Point(chapter: c.number, name: name, bits: bits, negELBO: -elbo))
+                points.append(Point(chapter: c.number, name: name, bits: bits, negELBO: -elbo, hasCode: c.number(name, "latent_dims") != 0))
             }
         }
         r.keyNumbers([KeyNumber("Chapters with results", text: "\(ran.count) / \(chapters.count)"),
                       KeyNumber("\(s.data.name) models compared", Double(points.count), digits: 0)])
-        if points.count >= 2 {
+        let coded = points.filter(\.hasCode)
+        if points.count >= 2, !coded.isEmpty {
             let best = points.min { $0.negELBO < $1.negELBO }!
-            let mostBits = points.max { $0.bits < $1.bits }!
-            let fewestBits = points.min { $0.bits < $1.bits }!
+            let mostBits = coded.max { $0.bits < $1.bits }!
+            // The smallest code among models that have one: a model without z has no code to compare.
+            let fewestBits = coded.min { $0.bits < $1.bits }!
             // Pairs of models ordered the paradox's way: the better bound (lower −ELBO) with the smaller code.
             var paradoxWay = 0, pairs = 0
             for i in points.indices { for j in points.indices where j > i {
@@ -104,17 +111,17 @@ struct Chapter9: ChapterCommand {
             r.prose("""
             Over the \(points.count) distinct models trained on \(s.data.name), the best bound belongs to `\(best.name)`
             (chapter \(best.chapter), −ELBO \(fmt(best.negELBO)) nats, \(fmt(best.bits, 1)) bits in $z$); the biggest code to
-            `\(mostBits.name)` (\(fmt(mostBits.bits, 1)) bits) and the smallest to `\(fewestBits.name)` (\(fmt(fewestBits.bits, 1)) bits).
+            `\(mostBits.name)` (\(fmt(mostBits.bits, 1)) bits) and the smallest to `\(fewestBits.name)` (\(fmt(fewestBits.bits, 1)) bits)\(coded.count < points.count ? ", among the \(coded.count) that have a latent code" : "").
             Of the \(pairs) pairs of models, \(paradoxWay) are ordered the paradox's way (the better density model has
             the smaller code) and \(pairs - paradoxWay) the other way\(2 * paradoxWay > pairs ? ": across the book, better models mostly say less in $z$" : ": across the book the paradox's ordering is not the majority, so the trend of chapter 4 does not carry over to every pair (different objectives, free bits and priors sit in one pool)").
             """)
             r.section("Check your understanding")
             // Four choices: the three models named above and others, alphabetically.
             var options4: [String] = []
-            for name in [fewestBits.name, best.name, mostBits.name] + points.map(\.name).sorted()
+            for name in [fewestBits.name, best.name, mostBits.name] + coded.map(\.name).sorted()
             where options4.count < 4 && !options4.contains(name) { options4.append(name) }
             options4.sort()
-            r.quiz("Of the book's \(s.data.name) models, which one's code carries the fewest bits?",
+            r.quiz("Of the book's \(s.data.name) models with a latent code, which one's code carries the fewest bits?",
                    choices: options4.map { "`\($0)`" }, answer: options4.firstIndex(of: fewestBits.name)!,
                    explanation: "`\(fewestBits.name)`, \(fmt(fewestBits.bits, 1)) bits in z (chapter \(fewestBits.chapter)); the largest code is `\(mostBits.name)`'s, \(fmt(mostBits.bits, 1)) bits.")
             r.quiz("Which of them has the best (lowest) −ELBO?",

@@ -122,8 +122,10 @@ struct Evaluate: ChapterCommand {
         var rows: [[TableCell]] = []
         var classifierAccuracy: Double?
         var printed: [String] = []
+        var bounds: [(entry: BookModel, result: IWAEResult)] = []
         for (entry, m) in found {
             let iw = try s.iwaeNLL(m, k: k, images: images)
+            bounds.append((entry, iw))
             var extra: [String: MetricValue] = [
                 "nll_iwae_nats": .number(iw.mean), "iwae_k": .number(Double(iw.k)), "iwae_images": .number(Double(iw.nllPerImage.count)),
                 "iwae_seconds": .number(iw.seconds), "trained_on": .string(trainData.name), "label": .string(entry.label),
@@ -147,10 +149,9 @@ struct Evaluate: ChapterCommand {
         }
         r.table(header: ["model", "−ELBO (nats)", "bits in z", "active units", "NLL, IWAE k=\(k)", "linear probe", "class agreement"], rows: rows,
                 caption: "Trained on \(trainData.name), scored on \(data.name)'s test split by this run. Active units: latent dimensions above 0.1 nats. Class agreement: one decompression per test image, labelled by a classifier fitted on \(data.name)'s training images.")
-        if let best = found.min(by: { s.report.metrics[$0.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity < s.report.metrics[$1.1.name, "nll_iwae_nats"].flatMap(number) ?? .infinity }) {
-            let value = s.report.metrics[best.1.name, "nll_iwae_nats"].flatMap(number) ?? .nan
-            let seconds = found.compactMap { s.report.metrics[$0.1.name, "iwae_seconds"].flatMap(number) }.reduce(0, +)
-            r.prose((found.count > 1 ? "The lowest NLL bound on this data is the **\(best.0.label)**'s, \(fmt(value)) nats per image. " : "")
+        if let best = bounds.min(by: { $0.result.mean < $1.result.mean }) {
+            let seconds = bounds.map(\.result.seconds).reduce(0, +)
+            r.prose((found.count > 1 ? "The lowest NLL bound on this data is the **\(best.entry.label)**'s, \(fmt(best.result.mean)) nats per image. " : "")
                     + "The bounds took \(formatDuration(seconds)) in all (in this run, or when first computed: they are kept beside the model cache)."
                     + (classifierAccuracy.map { " The classifier that scores the decompressions labels \(fmt(100 * $0, 1))% of the real (binarized) test images correctly: class agreement can be no more trustworthy than that." } ?? ""))
         }
@@ -176,8 +177,6 @@ struct Evaluate: ChapterCommand {
         return f
     }
 }
-
-private func number(_ v: MetricValue) -> Double? { if case .number(let d) = v { return d } else { return nil } }
 
 private extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
