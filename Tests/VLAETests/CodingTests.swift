@@ -126,6 +126,60 @@ struct CodingTests {
         }
     }
 
+    /// The PixelCNN shapes the stepper is checked on: tiny ones, and the book's default VLAE
+    /// (6 layers 3x3, 32 channels, 32-dimensional z), its PixelCNN alone and the 12-layer 7x7 one.
+    static let stepperConfigs: [ModelConfig] = [
+        ModelConfig(latentDim: 3, decoder: .pixelCNN(PixelCNNConfig(layers: 2, channels: 8))),
+        ModelConfig(latentDim: 3, decoder: .pixelCNN(PixelCNNConfig(layers: 3, channels: 5, kernel: 5, firstKernel: 3))),
+        ModelConfig(latentDim: 32, decoder: .pixelCNN(PixelCNNConfig(layers: 6, channels: 32))),
+        ModelConfig.pixelCNNUnconditional,
+        ModelConfig(latentDim: 32, decoder: .pixelCNN(.full)),
+    ]
+
+    @Test("PixelCNN stepper: the batched decoder's logits up to rounding; pixels after j never touch logit j, bit for bit")
+    func stepperMatchesDecoder() throws {
+        for (i, config) in Self.stepperConfigs.enumerated() {
+            let model = VAE(config, seed: 31 + UInt64(i))
+            let decoder = try #require(model.decoder as? PixelCNNDecoder)
+            let x = tinyImages(1, seed: 40 + UInt64(i))[0]
+            let t = Tape(recording: false)
+            var rng = RNG(seed: 3)
+            let z = config.hasLatent ? Tensor((0..<config.latentDim).map { _ in rng.normal() }, shape: [1, config.latentDim]) : nil
+            let h = z.map { model.conditioning!(t, $0) }
+            let batched = decoder.logits(t, x: Tensor(x, shape: [1, 28, 28, 1]), h: h).values
+            let stepper = PixelCNNStepper(decoder: decoder, h: h)
+            var stepped: [Float] = []
+            for p in 0..<784 { stepped.append(stepper.logit()); stepper.set(x[p]) }
+            let scale = batched.map { abs($0) }.max()!
+            let worst = zip(stepped, batched).map { abs($0 - $1) }.max()!
+            #expect(worst <= 1e-4 * max(scale, 1), "\(config.name): stepper vs batched logits differ by \(worst)")
+            // the decoder at pixel j knows only pixels 0..<j: fed other pixels from j on, the logits
+            // up to j are the same bit patterns
+            for j in [0, 1, 27, 28, 29, 300, 783] {
+                let other = PixelCNNStepper(decoder: decoder, h: h)
+                for p in 0..<j { _ = other.logit(); other.set(x[p]) }
+                #expect(other.logit().bitPattern == stepped[j].bitPattern, "\(config.name): logit \(j)")
+            }
+        }
+    }
+
+    @Test("BB-ANS with a PixelCNN: encoder and decoder code with bit-identical logits (tiny and default shapes)")
+    func encoderDecoderLogitsIdentical() throws {
+        for (i, config) in Self.stepperConfigs.enumerated() where config.decoder != .pixelCNN(.full) {
+            let model = VAE(config, seed: 50 + UInt64(i))
+            let coder = BBANSCoder(model: model, settings: BBANSSettings(cleanWords: 16))
+            for x in tinyImages(2, seed: 60 + UInt64(i)) {
+                var m = ANSMessage(randomWords: 16, seed: 1)
+                let before = m
+                _ = try coder.encodeDigit(x, into: &m)
+                let encoderLogits = coder.lastLogits
+                #expect(try coder.decodeDigit(from: &m) == x, "\(config.name): decoded digit differs")
+                #expect(coder.lastLogits.map(\.bitPattern) == encoderLogits.map(\.bitPattern), "\(config.name): logits differ")
+                #expect(m == before, "\(config.name): the decoder did not end on the clean bits")
+            }
+        }
+    }
+
     @Test("A corrupted or truncated message gives a clear error, never a wrong image")
     func damagedMessages() throws {
         let model = VAE(ModelConfig(latentDim: 4, decoder: .factorized), seed: 5)

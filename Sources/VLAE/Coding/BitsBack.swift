@@ -19,8 +19,9 @@
 // Exactness: the decoder must see the very frequencies the encoder used. The posterior goes
 // through the integer CDF table of LatentBuckets.swift. The pixel probabilities come from the
 // model, in floats: the encoder computes them with exactly the calls the decoder will make
-// (batch of one; for a PixelCNN the windowed pass of Sampling.swift on the window the decoder
-// sees, pixels not yet decoded set to zero), so the two agree bit for bit by construction.
+// (batch of one; for a PixelCNN the pixel-by-pixel stepper of PixelCNNStepper.swift, fed the
+// known pixels by the encoder and the popped ones by the decoder), so the two agree bit for bit
+// by construction. A PixelCNN digit costs one decoder pass each way, not 784.
 
 import Foundation
 
@@ -81,6 +82,8 @@ public final class BBANSCoder {
     }
 
     var d: Int { model.latentDim }
+    /// The pixel logits the last encodeDigit or decodeDigit coded with (tests compare the two sides).
+    var lastLogits: [Float] = []
     var pixelPrecision: Int { settings.pixelPrecision }
 
     /// FNV-1a over the pixels of every digit, stored in the header to catch corrupted messages.
@@ -105,22 +108,18 @@ public final class BBANSCoder {
         return model.conditioning!(t, z)
     }
 
-    /// All 784 pixel logits of a known image x, computed exactly as the decoder will compute them.
+    /// All 784 pixel logits of a known image x, computed exactly as the decoder will compute them:
+    /// for a PixelCNN, the stepper of PixelCNNStepper.swift, fed the known pixels one by one (the
+    /// decoder feeds it the pixels it pops); for a factorized decoder, the one batched pass.
     func encoderLogits(_ t: Tape, x: [Float], h: Tensor?) -> [Float] {
-        guard model.decoder.isAutoregressive else {
+        guard let pixelCNN = model.decoder as? PixelCNNDecoder else {
             return model.decoder.logits(t, x: Tensor(zeros: [1, 28, 28, 1]), h: h).values
         }
-        // What the decoder holds when it reaches pixel i: pixels 0..<i decoded, the rest zero.
-        // The windowed pass reads rows r0...r, so it is enough to zero row r from column c on.
-        let img = Tensor(x, shape: [1, 28, 28, 1])
+        let stepper = PixelCNNStepper(decoder: pixelCNN, h: h)
         var out = [Float](repeating: 0, count: 784)
-        for r in 0..<28 {
-            let saved = Array(x[(r * 28)..<(r * 28 + 28)])
-            for c in 0..<28 { img.data[r * 28 + c] = 0 }
-            for c in 0..<28 {
-                out[r * 28 + c] = model.pixelLogits(t, x: img, h: h, row: r, column: c)(0)
-                img.data[r * 28 + c] = saved[c]
-            }
+        for i in 0..<784 {
+            out[i] = stepper.logit()
+            stepper.set(x[i])
         }
         return out
     }
@@ -143,6 +142,7 @@ public final class BBANSCoder {
             }
         }
         let logits = encoderLogits(t, x: x, h: conditioning(t, ks))
+        lastLogits = logits
         for i in (0..<784).reversed() {                        // 2. x with p(x|z), last pixel first
             let f1 = try BernoulliCoding.frequencyOfOne(logit: logits[i], precision: pixelPrecision)
             BernoulliCoding.push(x[i] > 0.5, frequencyOfOne: f1, into: &m, precision: pixelPrecision)
@@ -164,16 +164,20 @@ public final class BBANSCoder {
         if let buckets { for _ in 0..<d { ks.append(try buckets.popPrior(from: &m)) } }
         let h = conditioning(t, ks)
         let x = Tensor(zeros: [1, 28, 28, 1])
-        if model.decoder.isAutoregressive {
-            for r in 0..<28 {
-                for c in 0..<28 {
-                    let logit = model.pixelLogits(t, x: x, h: h, row: r, column: c)(0)
-                    let f1 = try BernoulliCoding.frequencyOfOne(logit: logit, precision: pixelPrecision)
-                    x.data[r * 28 + c] = try BernoulliCoding.pop(frequencyOfOne: f1, from: &m, precision: pixelPrecision) ? 1 : 0
-                }
+        if let pixelCNN = model.decoder as? PixelCNNDecoder {
+            let stepper = PixelCNNStepper(decoder: pixelCNN, h: h)   // as encoderLogits, on the popped pixels
+            lastLogits = []
+            for i in 0..<784 {
+                let logit = stepper.logit()
+                lastLogits.append(logit)
+                let f1 = try BernoulliCoding.frequencyOfOne(logit: logit, precision: pixelPrecision)
+                let bit: Float = try BernoulliCoding.pop(frequencyOfOne: f1, from: &m, precision: pixelPrecision) ? 1 : 0
+                stepper.set(bit)
+                x.data[i] = bit
             }
         } else {
             let logits = model.decoder.logits(t, x: Tensor(zeros: [1, 28, 28, 1]), h: h)
+            lastLogits = logits.values
             for i in 0..<784 {
                 let f1 = try BernoulliCoding.frequencyOfOne(logit: logits.data[i], precision: pixelPrecision)
                 x.data[i] = try BernoulliCoding.pop(frequencyOfOne: f1, from: &m, precision: pixelPrecision) ? 1 : 0
