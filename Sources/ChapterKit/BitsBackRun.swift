@@ -53,7 +53,7 @@ extension ChapterSession {
                              settings: BBANSSettings = BBANSSettings(), boundSamples: Int = 20) throws -> CoderMeasurement {
         let key = [m.key, "\(images.count)", "\(BBANSCoder.checksum(images))", "\(decodeCount)",
                    "\(settings.latentBits)-\(settings.latentPrecision)-\(settings.pixelPrecision)-\(settings.cleanWords)-\(settings.seed)",
-                   "\(boundSamples)"]
+                   "\(boundSamples)", "stepper"]   // PixelCNN logits from PixelCNNStepper (not the windowed passes)
         return try memo("bbans-\(m.name)", key: key) {
             let coder = BBANSCoder(model: m.model, settings: settings)
             let progress = ProgressBar("BB-ANS encode \(m.name)")

@@ -153,6 +153,15 @@ extension ChapterSession {
     public func train(_ recipe: ModelRecipe) throws -> TrainedModel {
         try train(recipe.config, recipe.training)
     }
+
+    /// Fine-tune a trained model with `recipe` (same architecture): the run starts from `start`'s
+    /// weights and is cached under its own key, which names the start's.
+    public func fineTune(_ start: TrainedModel, _ recipe: ModelRecipe) throws -> TrainedModel {
+        precondition(start.model.config == recipe.config, "fineTune: \(start.name) is not a \(recipe.config.name)")
+        var t = recipe.training
+        t.warmStart = start.key
+        return try train(recipe.config, t, warmStart: start.model)
+    }
 }
 
 extension Report {

@@ -43,10 +43,11 @@ public struct TrainedModel {
 
 /// Train (or fetch) a model and evaluate it on the test split.
 public func obtainModel(_ config: ModelConfig, _ training: TrainingConfig, data: Dataset, options: CommonOptions,
+                        warmStart: VAE? = nil,
                         onStep: (StepInfo) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws -> TrainedModel {
     let name = config.name + training.nameSuffix
     let bar = ProgressBar(name)
-    let (run, origin) = try options.cache.model(config, training, data: data, retrain: options.retrain,
+    let (run, origin) = try options.cache.model(config, training, data: data, retrain: options.retrain, warmStart: warmStart,
                                                 onStep: { bar.update($0); onStep($0) }, onEpoch: onEpoch)
     let test = run.model.evaluate(data.binarized(.staticSeeded(training.dataSeed)).test)
     let t = TrainedModel(name: name, run: run, origin: origin, test: test,

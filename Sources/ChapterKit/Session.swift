@@ -50,10 +50,10 @@ public final class ChapterSession {
     public lazy var binary: Dataset = data.binarized(.staticSeeded(options.dataSeed))
 
     /// Train (or fetch from the cache) a model, with a progress bar and live curves.
-    public func train(_ config: ModelConfig, _ training: TrainingConfig) throws -> TrainedModel {
+    public func train(_ config: ModelConfig, _ training: TrainingConfig, warmStart: VAE? = nil) throws -> TrainedModel {
         let name = config.name + training.nameSuffix
         live.log("training \(name)")
-        let m = try obtainModel(config, training, data: data, options: options,
+        let m = try obtainModel(config, training, data: data, options: options, warmStart: warmStart,
                                 onStep: { [live] s in live.step(name, s) },
                                 onEpoch: { [live] e in live.epoch(name, e) })
         live.log(String(format: "%@: test ELBO %.2f nats, KL %.2f nats", name, m.test.elbo, m.test.kl))

@@ -151,6 +151,34 @@ struct RegressionTests {
         guard case .cached = o3 else { Issue.record("\(o3)"); return }
         #expect(one.epochsDone == 1)
     }
+
+    @Test(.enabled(if: haveData, skipMessage))
+    func fineTuneStartsFromTheGivenWeightsUnderItsOwnKey() throws {
+        let data = try #require(fewDigits)
+        let base = TrainingConfig(epochs: 1, batchSize: 32, seed: 5, maxTrainImages: 64)
+        let cache = ModelCache(root: try freshTempDir("finetune"))
+        let (start, _) = try cache.model(tinyModel, base, data: data)
+        var ft = base; ft.beta = 4; ft.warmStart = ModelCache.key(tinyModel, base, fingerprint: data.fingerprint)
+        var scratch = base; scratch.beta = 4
+        #expect(ModelCache.key(tinyModel, ft, fingerprint: data.fingerprint) != ModelCache.key(tinyModel, scratch, fingerprint: data.fingerprint))
+        // a from-scratch key is unchanged by the field's existence (nil encodes to nothing)
+        #expect(!String(decoding: try JSONEncoder().encode(scratch), as: UTF8.self).contains("warmStart"))
+        let (tuned, o1) = try cache.model(tinyModel, ft, data: data, warmStart: start.model)
+        guard case .trained = o1 else { Issue.record("\(o1)"); return }
+        // the same as training a copy of the start by hand
+        let byHand = TrainingRun(model: start.model.copy(), config: ft)
+        try byHand.train(on: data)
+        for (a, b) in zip(tuned.model.parameters, byHand.model.parameters) { #expect(a.values == b.values) }
+        // and not what the same epoch from fresh weights gives
+        let (fresh, _) = try cache.model(tinyModel, scratch, data: data)
+        #expect(zip(tuned.model.parameters, fresh.model.parameters).contains { $0.values != $1.values })
+        // the start is left as it was, and the fine-tune is cached
+        let (again, o2) = try cache.model(tinyModel, ft, data: data, warmStart: start.model)
+        guard case .cached = o2 else { Issue.record("\(o2)"); return }
+        for (a, b) in zip(tuned.model.parameters, again.model.parameters) { #expect(a.values == b.values) }
+        let (startAgain, _) = try cache.model(tinyModel, base, data: data)
+        for (a, b) in zip(start.model.parameters, startAgain.model.parameters) { #expect(a.values == b.values) }
+    }
 }
 
 @Suite("Memos are versioned")

@@ -22,7 +22,7 @@ struct Chapter3: ChapterCommand {
     @Option(name: .long, help: "Digits to decode back with the two PixelCNN coders, pixel by pixel (default: all coded; with --quick 10). The factorized coder always decodes all.")
     var decodeDigits: Int?
 
-    @Option(name: .long, help: "Epochs of each beta-VAE of the rate-distortion sweep (default 3; --quick 1).")
+    @Option(name: .long, help: "Epochs of each beta-VAE's fine-tune in the rate-distortion sweep, from the book's trained model (default 1).")
     var sweepEpochs: Int?
 
     func validate() throws {
@@ -129,9 +129,21 @@ struct Chapter3: ChapterCommand {
         r.moduleCode("bucket-push-pop", in: "Coding/LatentBuckets.swift")
         r.prose("The coder itself, one digit each way: the three moves and their reverse.")
         r.moduleCode("bits-back-encode", in: "Coding/BitsBack.swift",
-                     caption: "`Sources/VLAE/Coding/BitsBack.swift` · BB-ANS for one digit. For a PixelCNN decoder the encoder computes every pixel's logit exactly as the decoder will (the windowed pass on what has been decoded so far), so both see the same frequencies.",
+                     caption: "`Sources/VLAE/Coding/BitsBack.swift` · BB-ANS for one digit. For a PixelCNN decoder the encoder computes every pixel's logit exactly as the decoder will (the stepper below, fed the known pixels instead of the popped ones), so both see the same frequencies.",
                      paper: "$$C_{\\mathrm{BitsBack}}(x) = \\mathbb{E}_{x \\sim \\mathrm{data},\\, z \\sim q(\\cdot \\mid x)}\\left[\\log q(z \\mid x) - \\log p(z) - \\log p(x \\mid z)\\right] = \\mathbb{E}_{x \\sim \\mathrm{data}}\\left[-\\mathcal{L}(x)\\right]$$ The coder's three moves pay these three terms: popping $z$ with $q$ gives back $\\log q(z \\mid x)$, pushing $x$ and $z$ costs $-\\log p(x \\mid z) - \\log p(z)$.",
                      source: "after " + r.citet("chen2017") + ", §2.2 (bits-back coding), in this book's notation")
+
+        r.prose("""
+        A PixelCNN decoder cannot hand the receiver all 784 probabilities at once: pixel $i$'s depends on the pixels before it,
+        which the receiver only has once it has popped them. So both sides go through the pixels in raster order with the
+        same *stepper*. The masks make every layer causal, so when pixels $0, \\dots, i-1$ are known, every layer's feature at
+        pixel $i$ can be computed from features already computed, and never changes again \(r.cite("ramachandran2017")).
+        A digit then costs one decoder pass each way, spread over 784 steps, not 784 passes. Each feature is summed in one
+        fixed order, so the encoder, which feeds the stepper the digit's pixels, and the decoder, which feeds it the pixels it
+        pops, compute the same logits bit for bit (a test in `Tests/VLAETests/CodingTests.swift` compares their bit patterns).
+        """)
+        r.moduleCode("pixelcnn-step", in: "Evaluation/PixelCNNStepper.swift",
+                     caption: "`Sources/VLAE/Evaluation/PixelCNNStepper.swift` · one step: the L features at pixel j from the pixels and features before it, then the logit of pixel j.")
 
         // MARK: the run
         r.section("Three lossless coders on the test digits")
@@ -254,36 +266,40 @@ struct Chapter3: ChapterCommand {
         }
         r.table(header: ["coder", "decoded exactly", "encode (digits/s)", "decode (digits/s)", "message (bytes)"], rows: rtRows,
                 caption: "Round trips and throughput, measured by the run that coded the digits (the times depend on the machine and on what else it was running)."
-                    + (allFull ? "" : " Decoding a PixelCNN coder runs 784 windowed decoder passes a digit; with fewer digits decoded, the stack gives back the last ones coded first."))
+                    + (allFull ? "" : " With fewer digits decoded than coded, the stack gives back the last ones coded first."))
         let totalExact = measured.map(\.exact).reduce(0, +), totalDecoded = measured.map(\.decoded).reduce(0, +)
         r.prose("""
         \(totalExact == totalDecoded ? "Every decoded digit equals the original, pixel for pixel" : "**\(totalDecoded - totalExact) decoded digits differ from the originals**"): \
         \(zip(coders, measured).map { "\($0.1.exact)/\($0.1.decoded) for the \($0.0.label)" }.joined(separator: ", ")).\
         \(allFull ? " Each decode ran the whole message back and ended on the initial clean bits, and the digits' checksum matched." : " The factorized coder's decode ran the whole message back, ended on the initial clean bits and matched the digits' checksum; the PixelCNN coders decoded the last \(slowDecode) digits of their messages (all: `--decode-digits \(n)`).") \
-        Decoding a PixelCNN coder is slow for the reason sampling is (chapter 5): each pixel's probability needs the pixels before it, so
-        the decoder runs the network once per pixel (on the small window that reaches it). The encoder knows every pixel, but it
-        computes the same windowed passes so that both sides see identical floating-point probabilities.
+        A PixelCNN coder decodes pixel by pixel, as sampling does (chapter 5), but with the stepper each feature is computed once,
+        so a digit costs one decoder pass; the encoder, which knows every pixel, runs the same stepper so that both sides see
+        identical floating-point probabilities.
         """)
 
         // MARK: rate-distortion
         r.section("Rate and distortion: a β slider over real models")
-        let sweepE = sweepEpochs ?? (options.quick ? 1 : 3)
-        let sweepV = sweepE
+        let sweepE = sweepEpochs ?? 1
+        let epochsText = "\(sweepE) epoch\(sweepE == 1 ? "" : "s")"
         r.prose("""
         The ELBO's two terms are the two parts of the code: the KL is the *rate*, the bits $z$ costs net, and
         $\\mathbb{E}_q[-\\log p(x \\mid z)]$ the *distortion*, the bits the decoder still needs for the pixels. A
         β-VAE \(r.cite("higgins2017")) trains on distortion + β × rate: β < 1 makes bits in $z$ cheap, β > 1 dear.
-        Below, the factorized VAE is trained at β ∈ {\(Self.factorizedBetas.map { fmtBeta($0) }.joined(separator: ", "))} and the VLAE's decoder (without free bits, so β alone
-        sets the price) at β ∈ {\(Self.vlaeBetas.map { fmtBeta($0) }.joined(separator: ", "))}, \(sweepE == sweepV ? "each for \(sweepE) epoch\(sweepE == 1 ? "" : "s")" : "for \(sweepE) and \(sweepV) epochs respectively") (short runs, kept in the model cache),
-        and measured on the test digits with the true ELBO (β = 1), so every point is a real code length.
+        Below, the factorized VAE is fine-tuned at β ∈ {\(Self.factorizedBetas.map { fmtBeta($0) }.joined(separator: ", "))} and the VLAE's decoder (without free bits, so β alone
+        sets the price) at β ∈ {\(Self.vlaeBetas.map { fmtBeta($0) }.joined(separator: ", "))}. Each run starts from the trained model above (the factorized VAE of chapter 1,
+        \(fRecipe.training.epochs) epochs at β = 1; the VLAE of chapter 5, \(vRecipe.training.epochs) epochs with free bits) and trains \(epochsText) at its β, the
+        β = 1 points included, so that every point has had the same training. These are *warm-started* β-VAEs: a path from one
+        trained model, much cheaper than training each β from scratch, and after \(epochsText) a point need not have settled where a
+        whole run at that β would end; the direction it moves in is the β-VAE's. Each is kept in the model cache and measured on the
+        test digits with the true ELBO (β = 1), so every point is a real code length.
         """)
         // @cell beta-sweep
         let vlaeNoFreeBits = BookModels.vlae(options, freeBits: 0)
         var sweep: [(beta: Float, decoder: String, m: TrainedModel)] = []
-        for b in Self.factorizedBetas { sweep.append((b, "factorized", try s.train(fRecipe.with(beta: b, epochs: sweepE)))) }
-        for b in Self.vlaeBetas { sweep.append((b, "VLAE", try s.train(vlaeNoFreeBits.with(beta: b, epochs: sweepV)))) }
+        for b in Self.factorizedBetas { sweep.append((b, "factorized", try s.fineTune(factorized, fRecipe.with(beta: b, epochs: sweepE)))) }
+        for b in Self.vlaeBetas { sweep.append((b, "VLAE", try s.fineTune(vlae, vlaeNoFreeBits.with(beta: b, epochs: sweepE)))) }
         // @end
-        r.code("beta-sweep", caption: "`with(beta:epochs:)` changes only the KL weight and the run length of the book's recipes.")
+        r.code("beta-sweep", caption: "`with(beta:epochs:)` changes only the KL weight and the run length of the book's recipes; `fineTune` starts the run from the trained model's weights (a fresh optimiser) and caches it under a key that names that model.")
 
         let fs = sweep.filter { $0.decoder == "factorized" }, vs = sweep.filter { $0.decoder == "VLAE" }
         let curve = LineChart(title: "Rate against distortion (test digits)", xLabel: "rate: KL(q(z|x) || p(z)), nats",
@@ -291,7 +307,7 @@ struct Chapter3: ChapterCommand {
                               series: [Series(name: "factorized decoder", points: fs.map { ($0.m.test.kl, $0.m.test.reconstruction) }),
                                        Series(name: "VLAE decoder (PixelCNN, no free bits)", points: vs.map { ($0.m.test.kl, $0.m.test.reconstruction) })],
                               markers: true)
-        try r.figure(curve, name: "rate-distortion", caption: "Each point a model trained with one β (β falls from left to right along each curve: " +
+        try r.figure(curve, name: "rate-distortion", caption: "Each point the book's model fine-tuned for \(epochsText) at one β (β falls from left to right along each curve: " +
                      "factorized " + fs.map { "β=\(fmtBeta($0.beta)): \(fmt($0.m.test.kl, 1))" }.joined(separator: ", ") + " nats of rate).")
 
         let pick = test.examples(perClass: 1)

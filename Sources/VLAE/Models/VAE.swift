@@ -79,6 +79,16 @@ public final class VAE: HasParameters {
         return posteriorSample(t, mu: muR, logvar: lvR, eps: eps).z
     }
 
+    /// A new model with the same configuration and a copy of every weight (a fine-tune's start).
+    public func copy() -> VAE {
+        let m = VAE(config, seed: 0)
+        for ((n, a), (n2, b)) in zip(m.namedParameters(), namedParameters()) {
+            precondition(n == n2 && a.count == b.count, "VAE.copy: \(n) vs \(n2)")
+            a.data.update(from: b.data, count: b.count)
+        }
+        return m
+    }
+
     public func namedParameters() -> [(String, Tensor)] {
         var p: [(String, Tensor)] = []
         if let encoder { p += prefixed("encoder", encoder.namedParameters()) }

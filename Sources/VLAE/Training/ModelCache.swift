@@ -40,9 +40,13 @@ public struct ModelCache {
     /// from scratch: nothing in training depends on the total epoch count (each epoch draws
     /// from RNG(seed).fork(epoch); annealing counts steps), and the checkpoint holds the
     /// optimiser's whole state. The shorter run's file stays in the cache.
+    /// `warmStart`: for a fine-tune (`training.warmStart` set to its key), the trained model whose
+    /// weights the run starts from.
     public func model(_ model: ModelConfig, _ training: TrainingConfig, data: Dataset, retrain: Bool = false,
+                      warmStart: VAE? = nil,
                       onStep: (StepInfo) -> Void = { _ in },
                       onEpoch: (EpochRecord) -> Void = { _ in }) throws -> (run: TrainingRun, origin: Origin) {
+        precondition((training.warmStart == nil) == (warmStart == nil), "a fine-tune needs both training.warmStart and the model it starts from")
         let file = path(model, training, fingerprint: data.fingerprint)
         var run: TrainingRun? = retrain ? nil : load(file, as: training)
         if let run, run.epochsDone >= training.epochs { return (run, .cached) }
@@ -58,7 +62,7 @@ public struct ModelCache {
             }
         }
         let origin: Origin = run.map { .resumed(fromEpoch: $0.epochsDone) } ?? .trained
-        let r = run ?? TrainingRun(model: VAE(model, seed: training.seed), config: training)
+        let r = run ?? TrainingRun(model: warmStart.map { $0.copy() } ?? VAE(model, seed: training.seed), config: training)
         try r.train(on: data, onStep: onStep) { record in
             try Checkpoint.save(r, datasetFingerprint: data.fingerprint, to: file)
             onEpoch(record)

@@ -22,6 +22,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// The beta-VAE KL weight (Higgins et al. 2017), stored only when it is not 1: nil encodes
     /// to nothing, so every model trained before this field existed keeps its cache key.
     public var klWeight: Float? = nil
+    /// A fine-tune: the cache key (ModelCache.key) of the trained run whose weights this run starts
+    /// from, instead of fresh weights drawn from `seed` (the optimiser starts afresh). nil encodes
+    /// to nothing, so every model trained from scratch keeps its cache key.
+    public var warmStart: String? = nil
 
     /// The KL weight beta of the loss -E[log p(x|z)] + beta * KL (1: the true ELBO).
     public var beta: Float {
