@@ -2,6 +2,7 @@
 // "the factorized VAE" asks for it here, so chapters share one cached model and one recipe.
 // Changing a recipe here (e.g. the VLAE's decoder or free-bits floor) changes it for every chapter.
 
+import Foundation
 import Notebook
 import VLAE
 
@@ -161,6 +162,31 @@ extension ChapterSession {
         var t = recipe.training
         t.warmStart = start.key
         return try train(recipe.config, t, warmStart: start.model)
+    }
+
+    /// Several independent fine-tunes, two at a time (one per core; each run's own operations are
+    /// mostly too small to split) and in the order given, so give the longest first. Each run
+    /// is the one `fineTune` would give alone: its weights depend only on its own recipe and
+    /// start, never on what runs beside it. With --serve (one live page) they run one by one.
+    public func fineTuneAll(_ jobs: [(start: TrainedModel, recipe: ModelRecipe)]) throws -> [TrainedModel] {
+        let lanes = options.serve ? 1 : min(computeThreads, jobs.count)
+        if lanes <= 1 { return try jobs.map { try fineTune($0.start, $0.recipe) } }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var done: [Result<TrainedModel, Error>?]
+            init(_ n: Int) { done = Array(repeating: nil, count: n) }
+        }
+        let results = Results(jobs.count)
+        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
+            while true {
+                results.lock.lock(); let i = results.next; results.next += 1; results.lock.unlock()
+                guard i < jobs.count else { return }
+                let r = Result { try self.fineTune(jobs[i].start, jobs[i].recipe) }
+                results.lock.lock(); results.done[i] = r; results.lock.unlock()
+            }
+        }
+        return try results.done.map { try $0!.get() }
     }
 }
 

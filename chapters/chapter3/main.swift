@@ -19,7 +19,7 @@ struct Chapter3: ChapterCommand {
     @Option(name: .long, help: "Test digits each coder codes into one message (default: all of them; with --quick 100).")
     var digits: Int?
 
-    @Option(name: .long, help: "Digits to decode back with the two PixelCNN coders, pixel by pixel (default: all coded; with --quick 10). The factorized coder always decodes all.")
+    @Option(name: .long, help: "Digits to decode back with the two PixelCNN coders, pixel by pixel (default: all coded). The factorized coder always decodes all.")
     var decodeDigits: Int?
 
     @Option(name: .long, help: "Epochs of each beta-VAE's fine-tune in the rate-distortion sweep, from the book's trained model (default 1).")
@@ -43,7 +43,7 @@ struct Chapter3: ChapterCommand {
         let test = s.binary.test
         let n = min(digits ?? (options.quick ? 100 : test.count), test.count)
         let images = (0..<n).map { Array(test.pixels[($0 * 784)..<($0 * 784 + 784)]) }
-        let slowDecode = min(decodeDigits ?? (options.quick ? 10 : n), n)
+        let slowDecode = min(decodeDigits ?? n, n)
 
         r.prose("""
         A probabilistic model of digits is also a compressor: a digit the model gives probability $p(x)$ can be
@@ -295,11 +295,14 @@ struct Chapter3: ChapterCommand {
         """)
         // @cell beta-sweep
         let vlaeNoFreeBits = BookModels.vlae(options, freeBits: 0)
-        var sweep: [(beta: Float, decoder: String, m: TrainedModel)] = []
-        for b in Self.factorizedBetas { sweep.append((b, "factorized", try s.fineTune(factorized, fRecipe.with(beta: b, epochs: sweepE)))) }
-        for b in Self.vlaeBetas { sweep.append((b, "VLAE", try s.fineTune(vlae, vlaeNoFreeBits.with(beta: b, epochs: sweepE)))) }
+        let vJobs = Self.vlaeBetas.map { (start: vlae, recipe: vlaeNoFreeBits.with(beta: $0, epochs: sweepE)) }
+        let fJobs = Self.factorizedBetas.map { (start: factorized, recipe: fRecipe.with(beta: $0, epochs: sweepE)) }
+        let tuned = try s.fineTuneAll(vJobs + fJobs)   // two at a time, the longer VLAE runs first
+        let sweep: [(beta: Float, decoder: String, m: TrainedModel)] =
+            zip(Self.factorizedBetas, tuned.suffix(fJobs.count)).map { ($0, "factorized", $1) }
+            + zip(Self.vlaeBetas, tuned.prefix(vJobs.count)).map { ($0, "VLAE", $1) }
         // @end
-        r.code("beta-sweep", caption: "`with(beta:epochs:)` changes only the KL weight and the run length of the book's recipes; `fineTune` starts the run from the trained model's weights (a fresh optimiser) and caches it under a key that names that model.")
+        r.code("beta-sweep", caption: "`with(beta:epochs:)` changes only the KL weight and the run length of the book's recipes; `fineTune` starts a run from the trained model's weights (a fresh optimiser) and caches it under a key that names that model; `fineTuneAll` runs independent fine-tunes two at a time, one per core.")
 
         let fs = sweep.filter { $0.decoder == "factorized" }, vs = sweep.filter { $0.decoder == "VLAE" }
         let curve = LineChart(title: "Rate against distortion (test digits)", xLabel: "rate: KL(q(z|x) || p(z)), nats",
@@ -319,7 +322,7 @@ struct Chapter3: ChapterCommand {
         for (i, e) in sweep.enumerated() {
             let recon: [[Float]]
             if e.m.model.decoder.isAutoregressive {
-                recon = e.m.model.decompress(originals.flatMap { $0 }, count: originals.count, samples: 1, rng: &rng).map { $0[0] }
+                recon = e.m.model.decompress(originals.flatMap { $0 }, count: originals.count, samples: 1, rng: &rng, method: .stepper).map { $0[0] }
             } else {
                 let p = e.m.model.reconstructionProbabilities(originals.flatMap { $0 }, count: originals.count)
                 recon = (0..<originals.count).map { Array(p[($0 * 784)..<($0 * 784 + 784)]) }

@@ -11,11 +11,14 @@
 // 6-layer decoder that is 7 x 13 = 91 pixels instead of 784 per step.
 //
 // Both samplers draw their uniforms in the same order, so for one seed they give identical
-// images; a test checks it.
+// images; a test checks it. A third, the stepper (PixelCNNStepper.swift), computes every feature
+// of every layer once, in raster order: one decoder pass per image in all. It draws in the same
+// order too; its logits equal the others' up to float rounding, so its images are the same
+// except where a uniform falls within rounding of a pixel's probability.
 
 import Foundation
 
-public enum SamplingMethod: String, Sendable { case naive, windowed }
+public enum SamplingMethod: String, Sendable { case naive, windowed, stepper }
 
 extension VAE {
     /// Sample one image per row of z ([N, D]; nil for the unconditional decoder, then `count`
@@ -29,6 +32,20 @@ extension VAE {
         guard decoder.isAutoregressive else {
             let logits = decoder.logits(t, x: x, h: h)
             for i in 0..<784 { for b in 0..<n { x.data[b * 784 + i] = draw(logits.data[b * 784 + i], &rng) } }
+            return x.values
+        }
+
+        if method == .stepper, let pixelCNN = decoder as? PixelCNNDecoder {
+            let steppers = (0..<n).map { b in
+                PixelCNNStepper(decoder: pixelCNN, h: h.map { crop($0, batch: b) })
+            }
+            for i in 0..<784 {
+                for b in 0..<n {
+                    let v = draw(steppers[b].logit(), &rng)
+                    steppers[b].set(v)
+                    x.data[b * 784 + i] = v
+                }
+            }
             return x.values
         }
 
@@ -53,7 +70,7 @@ extension VAE {
         case .naive:
             let logits = decoder.logits(t, x: x, h: h)
             return { b in logits.data[b * 784 + r * 28 + c] }
-        case .windowed:
+        case .windowed, .stepper:
             let (r0, c0, wh, ww) = window(row: r, column: c, reach: reach)
             let xw = crop(x, r0, c0, wh, ww)
             let hw = h.map { crop($0, r0, c0, wh, ww) }
@@ -93,6 +110,14 @@ private func draw(_ logit: Float, _ rng: inout RNG) -> Float {
 func window(row r: Int, column c: Int, reach: Int) -> (r0: Int, c0: Int, h: Int, w: Int) {
     let r0 = max(0, r - reach), c0 = max(0, c - reach), c1 = min(27, c + reach)
     return (r0, c0, r - r0 + 1, c1 - c0 + 1)
+}
+
+/// Image b of an NHWC tensor, as a batch of one.
+func crop(_ x: Tensor, batch b: Int) -> Tensor {
+    let per = x.count / x.shape[0]
+    let out = Tensor(uninitialized: [1] + Array(x.shape.dropFirst()))
+    out.data.update(from: x.data + b * per, count: per)
+    return out
 }
 
 /// Rows [r0, r0+h) and columns [c0, c0+w) of an NHWC tensor.
