@@ -290,8 +290,8 @@ struct Chapter3: ChapterCommand {
         \(fRecipe.training.epochs) epochs at β = 1; the VLAE of chapter 5, \(vRecipe.training.epochs) epochs with free bits) and trains \(epochsText) at its β, the
         β = 1 points included, so that every point has had the same training. These are *warm-started* β-VAEs: a path from one
         trained model, much cheaper than training each β from scratch, and after \(epochsText) a point need not have settled where a
-        whole run at that β would end; the direction it moves in is the β-VAE's. Each is kept in the model cache and measured on the
-        test digits with the true ELBO (β = 1), so every point is a real code length.
+        whole run at that β would end. Each is kept in the model cache and measured on the test digits with the true ELBO (β = 1),
+        so every point is a real code length.
         """)
         // @cell beta-sweep
         let vlaeNoFreeBits = BookModels.vlae(options, freeBits: 0)
@@ -305,12 +305,26 @@ struct Chapter3: ChapterCommand {
         r.code("beta-sweep", caption: "`with(beta:epochs:)` changes only the KL weight and the run length of the book's recipes; `fineTune` starts a run from the trained model's weights (a fresh optimiser) and caches it under a key that names that model; `fineTuneAll` runs independent fine-tunes two at a time, one per core.")
 
         let fs = sweep.filter { $0.decoder == "factorized" }, vs = sweep.filter { $0.decoder == "VLAE" }
+        // which way each fine-tune moved the rate from its start: up for beta < 1, down for beta > 1?
+        let moves = fs.map { ($0.beta, $0.m.test.kl - factorized.test.kl) } + vs.map { ($0.beta, $0.m.test.kl - vlae.test.kl) }
+        let priced = moves.filter { $0.0 != 1 }
+        let movedAsPriced = priced.filter { ($0.0 < 1) == ($0.1 > 0) }.count
+        r.prose("""
+        From its start (a rate of \(fmt(factorized.test.kl, 1)) nats for the factorized VAE, \(fmt(vlae.test.kl, 1)) for the VLAE), \
+        \(movedAsPriced == priced.count ? "every fine-tune with β < 1 raised the rate and every one with β > 1 lowered it"
+            : "\(movedAsPriced) of the \(priced.count) fine-tunes with β ≠ 1 moved the rate the way β prices it (up for β < 1, down for β > 1)"): \
+        \(moves.map { "β = \(fmtBeta($0.0)): \(signed1($0.1))" }.joined(separator: ", ")) nats (factorized, then VLAE). \
+        At β = 1 a fine-tune is one more epoch of the start's own objective, except that the VLAE's runs drop its free-bits floor: \
+        there the rate moved by \(moves.filter { $0.0 == 1 }.map { signed1($0.1) }.joined(separator: " and ")) nats.
+        """)
         let curve = LineChart(title: "Rate against distortion (test digits)", xLabel: "rate: KL(q(z|x) || p(z)), nats",
                               yLabel: "distortion: E[−log p(x|z)], nats",
                               series: [Series(name: "factorized decoder", points: fs.map { ($0.m.test.kl, $0.m.test.reconstruction) }),
                                        Series(name: "VLAE decoder (PixelCNN, no free bits)", points: vs.map { ($0.m.test.kl, $0.m.test.reconstruction) })],
                               markers: true)
-        try r.figure(curve, name: "rate-distortion", caption: "Each point the book's model fine-tuned for \(epochsText) at one β (β falls from left to right along each curve: " +
+        let rateOrdered = [fs, vs].allSatisfy { c in zip(c, c.dropFirst()).allSatisfy { $1.m.test.kl <= $0.m.test.kl } }
+        try r.figure(curve, name: "rate-distortion", caption: "Each point the book's model fine-tuned for \(epochsText) at one β (" +
+                     (rateOrdered ? "β falls from left to right along each curve: " : "the rate is not ordered by β along every curve: ") +
                      "factorized " + fs.map { "β=\(fmtBeta($0.beta)): \(fmt($0.m.test.kl, 1))" }.joined(separator: ", ") + " nats of rate).")
 
         let pick = test.examples(perClass: 1)
@@ -406,6 +420,7 @@ struct Chapter3: ChapterCommand {
         let d = Double(b)
         return d == d.rounded() ? String(Int(d)) : String(format: "%g", d)
     }
+    func signed1(_ v: Double) -> String { (v >= 0 ? "+" : "−") + fmt(abs(v), 1) }
     func signed(_ v: Double) -> String { abs(v) < 0.0005 ? "0.000" : (v > 0 ? "+" : "−") + fmt(abs(v), 3) }
     /// Whether a one-draw difference is within two standard errors of zero: sampling noise, or more.
     func drawVerdict(_ d: Double, _ se: Double) -> String {
