@@ -71,12 +71,15 @@ public enum BookModels {
         VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0),
         VLAEVariant(layers: 6, latentDim: 8, freeBits: 2.0),
         // The paper's own choices: chapter 6's AF prior, a narrower decoder (less local power),
-        // its 64-dimensional code; and the best of the above trained twice as long.
+        // its 64-dimensional code; and D16 λ1 (the best of the above when these were added) trained twice as long.
         VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.25, prior: .autoregressiveFlow(BookModels.flow)),
         VLAEVariant(layers: 6, channels: 16, latentDim: 32, freeBits: 0.25),
         VLAEVariant(layers: 6, channels: 16, latentDim: 16, freeBits: 1.0),
         VLAEVariant(layers: 6, latentDim: 64, freeBits: 0.25),
         VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 24),
+        // The AF prior together with the larger allowances above.
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, prior: .autoregressiveFlow(BookModels.flow)),
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.5, prior: .autoregressiveFlow(BookModels.flow)),
     ]
 
     /// Chapter 1's VAE: the factorized decoder.
