@@ -80,6 +80,9 @@ public enum BookModels {
         // The AF prior together with the larger allowances above.
         VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, prior: .autoregressiveFlow(BookModels.flow)),
         VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.5, prior: .autoregressiveFlow(BookModels.flow)),
+        // Longer training helped D16 λ1 (12 -> 24 epochs): longer still, and with the AF prior.
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 40),
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 24, prior: .autoregressiveFlow(BookModels.flow)),
     ]
 
     /// Chapter 1's VAE: the factorized decoder.
