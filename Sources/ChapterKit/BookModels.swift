@@ -49,6 +49,13 @@ public struct VLAEVariant: Hashable, Sendable {
         return parts.joined(separator: "\u{00A0}")
     }
 
+    /// The label with the run length this run trains it for (e.g. "24ep" becomes "3ep" with --quick).
+    public func label(_ o: CommonOptions) -> String {
+        var v = self
+        if epochs != nil { v.epochs = trainingEpochs(o) }
+        return v.label
+    }
+
     /// Epochs this variant trains under the given flags.
     public func trainingEpochs(_ o: CommonOptions) -> Int {
         epochs.map { o.epochs(default: $0, quick: 3, full: max(40, $0)) } ?? o.standardEpochs

@@ -179,8 +179,11 @@ struct Chapter5: ChapterCommand {
         // The measured search: every VLAE configuration tried, from the cache (or trained with --search).
         r.section("Which VLAE keeps the digit: the measured search")
         var rows: [SearchRow] = []
+        var seen: Set<String> = []
         for v in BookModels.vlaeSearch + (BookModels.vlaeSearch.contains(variant) ? [] : [variant]) {
             let recipe = BookModels.vlae(options, v)
+            // With --quick or --epochs, run lengths collapse: a recipe met before is not a new row.
+            guard seen.insert(ModelCache.key(recipe.config, recipe.training, fingerprint: s.data.fingerprint)).inserted else { continue }
             let m: TrainedModel?
             if v == variant { m = vlae }
             else if search { m = try s.train(recipe) }
@@ -200,7 +203,7 @@ struct Chapter5: ChapterCommand {
         r.table(header: ["VLAE", "bits in z", "allowance (bits)", "agree, z ~ q (%)", "agree, z = μ (%)", "probe (%)", "NLL", "all three", "train"],
                 rows: rows.map { row in
                     let v = row.variant
-                    let label = v == variant ? "**\(v.label)**" : v.label
+                    let label = v == variant ? "**\(v.label(options))**" : v.label(options)
                     guard let w = row.kept, let nll = row.nll else {
                         return [.text(label), "–", .num(Double(v.freeNats) / log(2), 1), "–", "–", "–", "–", "not run", "–"]
                     }
@@ -214,7 +217,7 @@ struct Chapter5: ChapterCommand {
         if measured.count >= 2 {
             try r.figure(ScatterChart(title: "Class agreement of decompressions against bits in z",
                                       xLabel: "bits in z", yLabel: "class agreement, z ~ q(z|x) (%)",
-                                      groups: measured.map { ScatterGroup(name: $0.0.variant.label, points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
+                                      groups: measured.map { ScatterGroup(name: $0.0.variant.label(options), points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
                                         + [ScatterGroup(name: "factorized", points: [(keptF.bitsInZ, keptF.agreementSampled * 100)], color: Color(hex: 0x444444))]),
                          name: "search", caption: "Each point is one configuration of the table above.", width: 720, height: 420)
             let corr = pearsonCorrelation(measured.map { $0.1.bitsInZ }, measured.map { $0.1.agreementSampled })
@@ -222,17 +225,17 @@ struct Chapter5: ChapterCommand {
             let winners = measured.filter { $0.1.agreementSampled >= 0.9 && $0.1.bitsInZ <= budget && ($0.0.nll ?? .infinity) < nllF }
             r.prose("""
             What the search measured: \(measured.count >= 3 ? "across the \(measured.count) VLAEs, agreement and bits in $z$ have a correlation of \(fmt(corr, 2))" : "\(measured.count) VLAEs, too few for a correlation of agreement with bits in $z$"); decoding at $z = \\mu(x)$ instead of a sampled $z$ \(gainMean >= 0 ? "adds" : "takes away") \(fmt(abs(gainMean) * 100, 1)) points of agreement on
-            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration of this run meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.0.variant.label }.joined(separator: "; ")).")
+            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration of this run meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.0.variant.label(options) }.joined(separator: "; ")).")
             """)
             // Why this chapter's VLAE: its own row, and the measured rows that differ from it in one setting.
             if let mine = measured.first(where: { $0.0.variant == variant }) {
                 let meets = winners.contains { $0.0.variant == variant }
                 let neighbours = measured.filter { $0.0.variant.differences(from: variant).count == 1 }
                 let verdict = meets
-                    ? "This chapter's VLAE, \(variant.label), is one of them, which is why it is the book's: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's) and an NLL of \(fmt(mine.0.nll ?? .nan)) nats against \(fmt(nllF))."
-                    : "This chapter's VLAE, \(variant.label), does not meet them: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's), NLL \(fmt(mine.0.nll ?? .nan)) nats."
+                    ? "This chapter's VLAE, \(variant.label(options)), is one of them, which is why it is the book's: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's) and an NLL of \(fmt(mine.0.nll ?? .nan)) nats against \(fmt(nllF))."
+                    : "This chapter's VLAE, \(variant.label(options)), does not meet them: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's), NLL \(fmt(mine.0.nll ?? .nan)) nats."
                 let around = neighbours.map { n in
-                    "\(n.0.variant.label) (\(n.0.variant.differences(from: variant)[0]) changed: \(fmt(n.1.agreementSampled * 100, 1))% agreement, \(fmt(n.1.bitsInZ, 1)) bits, NLL \(fmt(n.0.nll ?? .nan)))"
+                    "\(n.0.variant.label(options)) (\(n.0.variant.differences(from: variant)[0]) changed: \(fmt(n.1.agreementSampled * 100, 1))% agreement, \(fmt(n.1.bitsInZ, 1)) bits, NLL \(fmt(n.0.nll ?? .nan)))"
                 }
                 r.prose(verdict + (around.isEmpty ? "" : " The measured configurations that differ from it in one setting: " + around.joined(separator: "; ") + "."))
             }
@@ -243,9 +246,9 @@ struct Chapter5: ChapterCommand {
         let bestSearch = measured.max { $0.1.agreementSampled < $1.1.agreementSampled }
         let searchVerdict: String
         if !keepers.isEmpty {
-            searchVerdict = "In the search, \(keepers.map { "\($0.0.variant.label) (\(fmt($0.1.agreementSampled * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
+            searchVerdict = "In the search, \(keepers.map { "\($0.0.variant.label(options)) (\(fmt($0.1.agreementSampled * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
         } else if let best = bestSearch {
-            searchVerdict = "None of the \(measured.count) configurations the search measured reaches 90% either (best: \(best.0.variant.label), \(fmt(best.1.agreementSampled * 100, 1))%)."
+            searchVerdict = "None of the \(measured.count) configurations the search measured reaches 90% either (best: \(best.0.variant.label(options)), \(fmt(best.1.agreementSampled * 100, 1))%)."
         } else {
             searchVerdict = "The search section (`--search`) measures configurations that might."
         }
