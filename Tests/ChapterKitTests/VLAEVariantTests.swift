@@ -66,6 +66,8 @@ final class VLAEVariantTests: XCTestCase {
                             prior: .autoregressiveFlow(BookModels.flow))
         let parts = v.label.split(separator: "\u{00A0}").map(String.init)
         XCTAssertEqual(parts, ["L6", "16ch", "D64", "λ0.25", "24ep", "AF"])
+        let quick = try! CommonOptions.parse(["--quick", "--output", NSTemporaryDirectory()])
+        XCTAssertTrue(v.label(quick).contains("\(v.trainingEpochs(quick))ep"), "the label gives the run length this run trains")
         XCTAssertEqual(VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.25).label.split(separator: "\u{00A0}").map(String.init),
                        ["L6", "D32", "λ0.25"])
     }
