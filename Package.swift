@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "PlotServerTests", dependencies: ["PlotServer"]),
+        .testTarget(name: "ChapterKitTests", dependencies: ["ChapterKit", "VLAE",
+                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

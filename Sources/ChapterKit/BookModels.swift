@@ -14,7 +14,9 @@ public struct ModelRecipe {
     public var name: String { config.name + training.nameSuffix }
 }
 
-/// One VLAE configuration: the PixelCNN decoder's depth and width, the code size, the free-bits floor.
+/// One VLAE configuration: the PixelCNN decoder's depth and width, the code size, the free-bits
+/// floor, the prior, the run length. Every field is part of the recipe `BookModels.vlae(o, v)`
+/// builds, so of its model-cache key.
 public struct VLAEVariant: Hashable, Sendable {
     public var layers: Int
     public var channels: Int
@@ -25,22 +27,34 @@ public struct VLAEVariant: Hashable, Sendable {
     public var epochs: Int?
     /// Dynamic binarization (also on with --dynamic).
     public var dynamic: Bool
+    /// The prior p(z): N(0, I), or chapter 6's autoregressive-flow prior.
+    public var prior: PriorConfig
 
-    public init(layers: Int = 6, channels: Int = 32, latentDim: Int = 32, freeBits: Float = 0, epochs: Int? = nil, dynamic: Bool = false) {
+    public init(layers: Int = 6, channels: Int = 32, latentDim: Int = 32, freeBits: Float = 0, epochs: Int? = nil,
+                dynamic: Bool = false, prior: PriorConfig = .gaussian) {
         self.layers = layers; self.channels = channels; self.latentDim = latentDim; self.freeBits = freeBits
-        self.epochs = epochs; self.dynamic = dynamic
+        self.epochs = epochs; self.dynamic = dynamic; self.prior = prior
     }
 
     public var decoder: PixelCNNConfig { PixelCNNConfig(layers: layers, channels: channels, kernel: 3) }
     /// The free nats: D x lambda.
     public var freeNats: Float { Float(latentDim) * freeBits }
-    /// A short label for tables, kept on one line: "L6 D32 λ0.25" (+ channels, epochs, dynamic when not the default).
+    /// A short label for tables, kept on one line: "L6 D32 λ0.25" (+ channels, epochs, dynamic,
+    /// AF prior when not the default).
     public var label: String {
         var parts = ["L\(layers)", "D\(latentDim)", "λ" + String(format: "%.2f", freeBits)]
         if channels != 32 { parts.insert("\(channels)ch", at: 1) }
         if let epochs { parts.append("\(epochs)ep") }
         if dynamic { parts.append("dyn") }
+        if case .autoregressiveFlow = prior { parts.append("AF") }
         return parts.joined(separator: "\u{00A0}")
+    }
+
+    /// The label with the run length this run trains it for (e.g. "24ep" becomes "3ep" with --quick).
+    public func label(_ o: CommonOptions) -> String {
+        var v = self
+        if epochs != nil { v.epochs = trainingEpochs(o) }
+        return v.label
     }
 
     /// Epochs this variant trains under the given flags.
@@ -64,6 +78,19 @@ public enum BookModels {
         VLAEVariant(layers: 2, latentDim: 32, freeBits: 0.5),
         VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0),
         VLAEVariant(layers: 6, latentDim: 8, freeBits: 2.0),
+        // The paper's own choices: chapter 6's AF prior, a narrower decoder (less local power),
+        // its 64-dimensional code; and D16 λ1 (the best of the above when these were added) trained twice as long.
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.25, prior: .autoregressiveFlow(BookModels.flow)),
+        VLAEVariant(layers: 6, channels: 16, latentDim: 32, freeBits: 0.25),
+        VLAEVariant(layers: 6, channels: 16, latentDim: 16, freeBits: 1.0),
+        VLAEVariant(layers: 6, latentDim: 64, freeBits: 0.25),
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 24),
+        // The AF prior together with a larger allowance; longer training helped D16 λ1 (12 -> 24
+        // epochs): with the AF prior, and longer still.
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, prior: .autoregressiveFlow(BookModels.flow)),
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 24, prior: .autoregressiveFlow(BookModels.flow)),
+        VLAEVariant(layers: 6, latentDim: 16, freeBits: 1.0, epochs: 40),
+        VLAEVariant(layers: 6, latentDim: 32, freeBits: 0.5, prior: .autoregressiveFlow(BookModels.flow)),
     ]
 
     /// Chapter 1's VAE: the factorized decoder.
@@ -85,12 +112,15 @@ public enum BookModels {
         let d = v.decoder
         var training = o.training(epochs: v.trainingEpochs(o), freeBits: v.freeBits)
         if v.dynamic { training.dynamicBinarization = true }
-        return ModelRecipe(config: ModelConfig(latentDim: v.latentDim, decoder: .pixelCNN(d)),
-                           training: training,
-                           summary: "a \(d.layers)-layer \(d.kernel)×\(d.kernel) PixelCNN decoder"
-                               + (d.channels != 32 ? " of \(d.channels) channels" : "")
-                               + " and a \(v.latentDim)-dimensional code"
-                               + (v.freeBits > 0 ? ", trained with free bits (λ = \(v.freeBits) nats per dimension)" : ""))
+        let recipe = ModelRecipe(config: ModelConfig(latentDim: v.latentDim, decoder: .pixelCNN(d)),
+                                 training: training,
+                                 summary: "a \(d.layers)-layer \(d.kernel)×\(d.kernel) PixelCNN decoder"
+                                     + (d.channels != 32 ? " of \(d.channels) channels" : "")
+                                     + " and a \(v.latentDim)-dimensional code"
+                                     + (v.freeBits > 0 ? ", trained with free bits (λ = \(v.freeBits) nats per dimension)" : ""))
+        // Only the prior differs, exactly as chapter 6 builds its AF-prior VLAE, so the two share a cached model.
+        if case .autoregressiveFlow(let f) = v.prior { return with(recipe, prior: v.prior, flow: f) }
+        return recipe
     }
 
     /// The flow of chapter 6's AF prior and IAF posterior (the paper's: MADE steps with two

@@ -67,7 +67,7 @@ struct Chapter5: ChapterCommand {
         each pixel's logit sees $z$ and \(field.count) earlier pixels, up to \(field.rowsAbove) rows above and \(field.columnsLeftInRow) to the
         left in its own row; in the row just above it sees \(up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"),
         because a stack of masked convolutions has a blind spot up and to the right \(r.cite("oord2016conditional")) (chapter 4 draws it).
-        Never the whole digit. It is trained with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
+        Never the whole digit.\(variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE).") It is trained with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
         """)
         // @cell models
         let factorized = try s.train(BookModels.factorized(options))
@@ -94,8 +94,8 @@ struct Chapter5: ChapterCommand {
         The code of the factorized model holds **\(fmt(factorized.test.klBits, 1)) bits** per test digit; the
         VLAE's holds **\(fmt(vlae.test.klBits, 1)) bits**, \(fmt(100 * ratio, 1))% of it.
         The paper reports \(paperFactorized) and \(paperVLAE) bits (\(fmt(100 * paperVLAE / paperFactorized, 1))%) on the full MNIST with a
-        64-dimensional code and an autoregressive-flow prior; our data (\(s.data.train.count) training digits), code size and
-        training are smaller, so compare the direction and the ratio, not the digits.
+        64-dimensional code and an autoregressive-flow prior; our data (\(s.data.train.count) training digits)\(variant.latentDim < 64 ? ", code size" : "") and
+        training are smaller\(variant.prior == .gaussian ? " and our VLAE's prior is N(0, I)" : ""), so compare the direction and the ratio, not the digits.
         """ + (variant.freeBits > 0 ? """
          Free bits remove the KL penalty below $\\lambda$ per dimension; they do not force a dimension to
         use it. Here the allowance is \(variant.latentDim) × \(fmt(Double(variant.freeBits), 2)) nats = \(fmt(floorBits, 1)) bits: of the VLAE's
@@ -179,8 +179,11 @@ struct Chapter5: ChapterCommand {
         // The measured search: every VLAE configuration tried, from the cache (or trained with --search).
         r.section("Which VLAE keeps the digit: the measured search")
         var rows: [SearchRow] = []
+        var seen: Set<String> = []
         for v in BookModels.vlaeSearch + (BookModels.vlaeSearch.contains(variant) ? [] : [variant]) {
             let recipe = BookModels.vlae(options, v)
+            // With --quick or --epochs, run lengths collapse: a recipe met before is not a new row.
+            guard seen.insert(ModelCache.key(recipe.config, recipe.training, fingerprint: s.data.fingerprint)).inserted else { continue }
             let m: TrainedModel?
             if v == variant { m = vlae }
             else if search { m = try s.train(recipe) }
@@ -191,10 +194,8 @@ struct Chapter5: ChapterCommand {
         let missing = rows.filter { $0.kept == nil }
         let budget = 0.6 * factorized.test.klBits
         r.prose("""
-        The book's first VLAE had 6 layers, a 32-dimensional code and free bits $\\lambda$ = 0.25 (the second row).
-        To find out what makes a VLAE's code keep the digit, the configurations below change one thing at a
-        time: the free-bits allowance, the decoder's reach (2 layers instead of 6), and how the same allowance
-        is spread (32 dimensions at 0.5 nats, 16 at 1, 8 at 2). The targets: class agreement of at least 90%
+        To find out what makes a VLAE's code keep the digit, the configurations below change one or two things
+        at a time: \(searchAxes(BookModels.vlaeSearch, options).joined(separator: "; ")). The targets: class agreement of at least 90%
         for $z \\sim q(z \\mid x)$, at most 60% of the factorized model's bits (\(fmt(budget, 1)) bits here) and a
         better NLL than the factorized model's \(fmt(nllF)) nats.
         \(missing.isEmpty ? "" : "\(missing.count) of the \(rows.count) configurations \(missing.count == 1 ? "is" : "are") not in this run's model cache; `swift run chapter5 --search` trains \(missing.count == 1 ? "it" : "them") (several minutes each) and fills in \(missing.count == 1 ? "its row" : "their rows").")
@@ -202,7 +203,7 @@ struct Chapter5: ChapterCommand {
         r.table(header: ["VLAE", "bits in z", "allowance (bits)", "agree, z ~ q (%)", "agree, z = μ (%)", "probe (%)", "NLL", "all three", "train"],
                 rows: rows.map { row in
                     let v = row.variant
-                    let label = v == variant ? "**\(v.label)**" : v.label
+                    let label = v == variant ? "**\(v.label(options))**" : v.label(options)
                     guard let w = row.kept, let nll = row.nll else {
                         return [.text(label), "–", .num(Double(v.freeNats) / log(2), 1), "–", "–", "–", "–", "not run", "–"]
                     }
@@ -211,12 +212,12 @@ struct Chapter5: ChapterCommand {
                             .num(w.agreementMean * 100, 1), .num(w.probeAccuracy * 100, 1), .num(nll), .text(ok ? "yes" : "no"),
                             .text(row.seconds.map { formatDuration($0) } ?? "–")]
                 },
-                caption: "In bold: this chapter's VLAE. Every VLAE at \(options.standardEpochs) epochs unless its label says otherwise (ep), Adam, static binarization unless marked dyn, seed \(options.seed); L = masked layers, D = code size, λ = free bits per dimension (nats), 32 channels unless marked ch. Allowance: D × λ in bits. Agreement: class agreement of decompressions; probe: linear probe on μ(x); NLL: IWAE bound, k = \(k). Train times are as measured on a shared machine. The factorized model: \(fmt(factorized.test.klBits, 1)) bits, \(fmt(keptF.agreementSampled * 100, 1))% agreement, NLL \(fmt(nllF)).")
+                caption: "In bold: this chapter's VLAE. Every VLAE at \(options.standardEpochs) epochs unless its label says otherwise (ep), Adam, static binarization unless marked dyn, seed \(options.seed); L = masked layers, D = code size, λ = free bits per dimension (nats), 32 channels unless marked ch, prior N(0, I) unless marked AF (chapter 6's autoregressive-flow prior). Allowance: D × λ in bits. Agreement: class agreement of decompressions; probe: linear probe on μ(x); NLL: IWAE bound, k = \(k). Train times are as measured on a shared machine. The factorized model: \(fmt(factorized.test.klBits, 1)) bits, \(fmt(keptF.agreementSampled * 100, 1))% agreement, NLL \(fmt(nllF)).")
         let measured = rows.compactMap { row in row.kept.map { (row, $0) } }
         if measured.count >= 2 {
             try r.figure(ScatterChart(title: "Class agreement of decompressions against bits in z",
                                       xLabel: "bits in z", yLabel: "class agreement, z ~ q(z|x) (%)",
-                                      groups: measured.map { ScatterGroup(name: $0.0.variant.label, points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
+                                      groups: measured.map { ScatterGroup(name: $0.0.variant.label(options), points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
                                         + [ScatterGroup(name: "factorized", points: [(keptF.bitsInZ, keptF.agreementSampled * 100)], color: Color(hex: 0x444444))]),
                          name: "search", caption: "Each point is one configuration of the table above.", width: 720, height: 420)
             let corr = pearsonCorrelation(measured.map { $0.1.bitsInZ }, measured.map { $0.1.agreementSampled })
@@ -224,8 +225,20 @@ struct Chapter5: ChapterCommand {
             let winners = measured.filter { $0.1.agreementSampled >= 0.9 && $0.1.bitsInZ <= budget && ($0.0.nll ?? .infinity) < nllF }
             r.prose("""
             What the search measured: \(measured.count >= 3 ? "across the \(measured.count) VLAEs, agreement and bits in $z$ have a correlation of \(fmt(corr, 2))" : "\(measured.count) VLAEs, too few for a correlation of agreement with bits in $z$"); decoding at $z = \\mu(x)$ instead of a sampled $z$ \(gainMean >= 0 ? "adds" : "takes away") \(fmt(abs(gainMean) * 100, 1)) points of agreement on
-            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration of this run meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.0.variant.label }.joined(separator: "; ")).")
+            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration of this run meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.0.variant.label(options) }.joined(separator: "; ")).")
             """)
+            // Why this chapter's VLAE: its own row, and the measured rows that differ from it in one setting.
+            if let mine = measured.first(where: { $0.0.variant == variant }) {
+                let meets = winners.contains { $0.0.variant == variant }
+                let neighbours = measured.filter { $0.0.variant.differences(from: variant).count == 1 }
+                let verdict = meets
+                    ? "This chapter's VLAE, \(variant.label(options)), is one of them, which is why it is the book's: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's) and an NLL of \(fmt(mine.0.nll ?? .nan)) nats against \(fmt(nllF))."
+                    : "This chapter's VLAE, \(variant.label(options)), does not meet them: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's), NLL \(fmt(mine.0.nll ?? .nan)) nats."
+                let around = neighbours.map { n in
+                    "\(n.0.variant.label(options)) (\(n.0.variant.differences(from: variant)[0]) changed: \(fmt(n.1.agreementSampled * 100, 1))% agreement, \(fmt(n.1.bitsInZ, 1)) bits, NLL \(fmt(n.0.nll ?? .nan)))"
+                }
+                r.prose(verdict + (around.isEmpty ? "" : " The measured configurations that differ from it in one setting: " + around.joined(separator: "; ") + "."))
+            }
         }
 
         // What the search says about the 90% bar, for the quiz below.
@@ -233,9 +246,9 @@ struct Chapter5: ChapterCommand {
         let bestSearch = measured.max { $0.1.agreementSampled < $1.1.agreementSampled }
         let searchVerdict: String
         if !keepers.isEmpty {
-            searchVerdict = "In the search, \(keepers.map { "\($0.0.variant.label) (\(fmt($0.1.agreementSampled * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
+            searchVerdict = "In the search, \(keepers.map { "\($0.0.variant.label(options)) (\(fmt($0.1.agreementSampled * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
         } else if let best = bestSearch {
-            searchVerdict = "None of the \(measured.count) configurations the search measured reaches 90% either (best: \(best.0.variant.label), \(fmt(best.1.agreementSampled * 100, 1))%)."
+            searchVerdict = "None of the \(measured.count) configurations the search measured reaches 90% either (best: \(best.0.variant.label(options)), \(fmt(best.1.agreementSampled * 100, 1))%)."
         } else {
             searchVerdict = "The search section (`--search`) measures configurations that might."
         }
@@ -243,11 +256,11 @@ struct Chapter5: ChapterCommand {
         r.section("Against the paper and the PyTorch reference")
         r.table(header: ["", "bits in z, factorized", "bits in z, VLAE", "VLAE NLL (nats)"],
                 rows: [
-                    [.text("this run (MNIST-5k, VLAE D=\(variant.latentDim), no AF prior, \(vlae.run.epochsDone) epochs, k=\(k))"), .num(factorized.test.klBits, 1), .num(vlae.test.klBits, 1), .num(nllV)],
+                    [.text("this run (MNIST-5k, VLAE D=\(variant.latentDim), \(variant.prior == .gaussian ? "no AF prior" : "AF prior"), \(vlae.run.epochsDone) epochs, k=\(k))"), .num(factorized.test.klBits, 1), .num(vlae.test.klBits, 1), .num(nllV)],
                     ["PyTorch reference (MNIST-5k, D=32, no AF prior, 30 epochs, k=500)", .num(45.2, 1), .num(17.3, 1), .num(87.1)],
                     ["paper (MNIST 50k, D=64, VLAE with an AF prior, k=4096)", .num(paperFactorized, 1), .num(paperVLAE, 1), .num(79.03)],
                 ],
-                caption: "Reference figures as published (paper) or as measured with PyTorch on the same model and data (shared/anchors.md); they are labelled, not computed by this run. This run's VLAE has a plain N(0, I) prior: the autoregressive-flow prior is chapter 6.")
+                caption: "Reference figures as published (paper) or as measured with PyTorch on the same model and data (shared/anchors.md); they are labelled, not computed by this run. \(variant.prior == .gaussian ? "This run's VLAE has a plain N(0, I) prior: the autoregressive-flow prior is chapter 6." : "This run's VLAE has chapter 6's autoregressive-flow prior.")")
 
         r.section("How decompressions are sampled")
         let few = 4
@@ -311,6 +324,50 @@ struct Chapter5: ChapterCommand {
         try s.finish()
     }
 
+}
+
+extension VLAEVariant {
+    /// The settings in which this configuration differs from `other`, in words.
+    func differences(from other: VLAEVariant) -> [String] {
+        var d: [String] = []
+        if layers != other.layers { d.append("layers") }
+        if channels != other.channels { d.append("channels") }
+        if latentDim != other.latentDim { d.append("code size") }
+        if freeBits != other.freeBits { d.append("free bits") }
+        if epochs != other.epochs { d.append("run length") }
+        if dynamic != other.dynamic { d.append("binarization") }
+        if prior != other.prior { d.append("prior") }
+        return d
+    }
+}
+
+/// What the search varies, in words, each axis computed from the configurations it holds
+/// (an axis with a single value is left out).
+func searchAxes(_ search: [VLAEVariant], _ o: CommonOptions) -> [String] {
+    func values<T: Comparable & Hashable>(_ f: (VLAEVariant) -> T) -> [T] { Array(Set(search.map(f))).sorted() }
+    func list<T>(_ xs: [T], _ show: (T) -> String) -> String {
+        let s = xs.map(show)
+        return s.count <= 2 ? s.joined(separator: " or ") : s.dropLast().joined(separator: ", ") + " or " + s.last!
+    }
+    var axes: [String] = []
+    let lambdas = values { $0.freeBits }
+    if lambdas.count > 1 {
+        axes.append("the free-bits floor ($\\lambda$ = \(list(lambdas) { String(format: "%g", $0) }) nats per dimension; D × λ is the allowance of free nats, spread over the D dimensions)")
+    }
+    let layers = values { $0.layers }
+    if layers.count > 1 { axes.append("the decoder's reach (\(list(layers) { "\($0)" }) masked layers)") }
+    let channels = values { $0.channels }
+    if channels.count > 1 {
+        axes.append("the decoder's width (\(list(channels) { "\($0)" }) channels, marked ch: fewer channels give it less power to model strokes locally)")
+    }
+    let dims = values { $0.latentDim }
+    if dims.count > 1 { axes.append("the code size (D = \(list(dims) { "\($0)" }) dimensions; the paper's is 64)") }
+    if search.contains(where: { $0.prior != .gaussian }) && search.contains(where: { $0.prior == .gaussian }) {
+        axes.append("the prior (N(0, I), or chapter 6's autoregressive-flow prior, marked AF, as the paper's VLAE has)")
+    }
+    let runs = values { $0.trainingEpochs(o) }
+    if runs.count > 1 { axes.append("the run length (\(list(runs) { "\($0)" }) epochs, marked ep when not the standard \(o.standardEpochs))") }
+    return axes
 }
 
 struct SearchRow {
