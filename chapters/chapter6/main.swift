@@ -290,18 +290,15 @@ struct Chapter6: ChapterCommand {
                                       BarSeries(name: "paper (dynamic MNIST ablation)", values: [paper.alone - paper.gaussian, paper.alone - paper.af, .nan])],
                              showValues: true, valueDigits: 2)
         try r.figure(gains, name: "ablation", caption: "The ablation: NLL of the PixelCNN alone minus the NLL of each VLAE, on the same \(nllCount) test digits. The paper's ablation has no IAF-posterior VLAE (no bar). Paper's figures as published, labelled; ours computed by this run.")
-        // What each VLAE's code keeps of the digit: chapter 5's measurement (memoised, shared with its search table).
-        let kept = try [vlae, vlaeAF, vlaeIAF].map { try s.whatZKeeps($0) }
         r.table(header: ["", "PixelCNN alone", "VLAE, Gaussian prior", "VLAE, AF prior", "VLAE, IAF posterior"],
                 rows: [
                     [.text("this run: NLL (nats)"), .num(iw(alone)), .num(iw(vlae)), .num(iw(vlaeAF)), .num(iw(vlaeIAF))],
                     [.text("this run: KL (nats)"), .num(0), .num(vlae.test.kl), .num(vlaeAF.test.kl), .num(vlaeIAF.test.kl)],
-                    [.text("this run: class agreement, z ~ q (%)"), "–"] + kept.map { .num($0.agreementSampled * 100, 1) },
                     [.text("paper, dynamic MNIST: NLL"), .num(paper.alone), .num(paper.gaussian), .num(paper.af), "–"],
                     [.text("paper, dynamic MNIST: KL"), .num(0), .num(paper.gaussianKL), .num(paper.afKL), "–"],
                     [.text("paper, static MNIST: AF VAE / IAF VAE"), "–", "–", .num(paper.afVAE), .num(paper.iafVAE)],
                 ],
-                caption: "The rows marked this run are computed by this run (NLL on the same \(nllCount) test digits, KL on all of them); the paper's rows are as given in shared/reference-model.md (from the paper's tables), labelled, not computed. Class agreement: the fraction of decompressions x' ~ p(x|z), z ~ q(z|x), of the first \(kept[0].scored) test digits (one each) that chapter 5's digit classifier (\(fmt(kept[0].classifierAccuracy * 100, 1))% on the real test digits) labels with the original's class; chapter 5's search compares it across VLAE configurations.")
+                caption: "The rows marked this run are computed by this run (NLL on the same \(nllCount) test digits, KL on all of them); the paper's rows are as given in shared/reference-model.md (from the paper's tables), labelled, not computed.")
 
         // MARK: KL per dimension
         r.section("Where the code goes: KL per dimension")
@@ -363,9 +360,6 @@ struct Chapter6: ChapterCommand {
                 extra["step_cpu_time_ratio_to_iaf"] = .number(cpuRatio)
             }
             if m.name == vlae.name { extra["nll_gain_over_pixelcnn_alone_nats"] = .number(vlaeVsAlone.mean) }
-            if let i = [vlae, vlaeAF, vlaeIAF].firstIndex(where: { $0.name == m.name }) {
-                extra["class_agreement"] = .number(kept[i].agreementSampled)
-            }
             s.record(m, extra: extra)
         }
 
