@@ -76,7 +76,7 @@ extension ChapterSession {
         let test = binary.test
         let n = min(scored ?? defaultScoredDigits, test.count)
         let key = [m.key, "seed \(options.seed)", "samples \(samples)", "scored \(n)",
-                   "classifier epochs \(BookClassifier.epochs(options))", "data seed \(options.dataSeed)", "v2"]
+                   "classifier epochs \(BookClassifier.epochs(options))", "data seed \(options.dataSeed)", "v2", "sampler stepper"]
         return try memo("what-z-keeps", key: key) {
             let start = Date()
             let model = m.model
@@ -84,7 +84,7 @@ extension ChapterSession {
             let picks = test.examples(perClass: 1)
             let originals = picks.map { test.image($0) }
             var rng = RNG(seed: options.seed).fork(55)
-            let grid = model.decompress(originals.flatMap { $0 }, count: picks.count, samples: samples, rng: &rng)
+            let grid = model.decompress(originals.flatMap { $0 }, count: picks.count, samples: samples, rng: &rng, method: .stepper)
             let mus = model.posteriorMeans(originals.flatMap { $0 }, count: picks.count)
             var rngMean = RNG(seed: options.seed).fork(58)
             let meanGrid = model.decodeSamples(z: mus, repeats: samples, rng: &rngMean)
@@ -96,7 +96,7 @@ extension ChapterSession {
             for start in stride(from: 0, to: n, by: 100) {
                 let c = min(100, n - start)
                 let images = (start..<(start + c)).flatMap { test.image($0) }
-                sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore).flatMap { $0[0] }
+                sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
                 meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
                     .flatMap { $0[0] }
             }
@@ -141,12 +141,15 @@ extension VAE {
         return out
     }
 
-    /// `repeats` samples x' ~ p(x|z) for every row of z: result[i][s] is 784 pixels.
+    /// `repeats` samples x' ~ p(x|z) for every row of z: result[i][s] is 784 pixels. Drawn with
+    /// the PixelCNN stepper (Sampling.swift, `.stepper`): the same draws in the same order as the
+    /// windowed sampler, each image's decoder computed once instead of a window per pixel, which
+    /// is what makes scoring the 12-layer 7x7 decoder's decompressions affordable.
     func decodeSamples(z: Tensor, repeats: Int, rng: inout RNG) -> [[[Float]]] {
         let n = z.shape[0], d = z.shape[1]
         let zz = Tensor(uninitialized: [n * repeats, d])
         for i in 0..<n { for s in 0..<repeats { for j in 0..<d { zz.data[(i * repeats + s) * d + j] = z.data[i * d + j] } } }
-        let flat = sample(z: zz, rng: &rng)
+        let flat = sample(z: zz, rng: &rng, method: .stepper)
         return (0..<n).map { i in
             (0..<repeats).map { s in Array(flat[((i * repeats + s) * 784)..<((i * repeats + s + 1) * 784)]) }
         }
