@@ -125,6 +125,10 @@ struct Chapter4: ChapterCommand {
         let monotone = zip(models, models.dropFirst()).allSatisfy { $0.test.kl >= $1.test.kl }
         let violations = zip(models, models.dropFirst()).filter { $0.test.kl < $1.test.kl }.map { "\($0.name) → \($1.name)" }
         let best = models.max { $0.test.elbo < $1.test.elbo }!
+        r.keyNumbers([
+            KeyNumber("\(models[0].name): bits in z", models[0].test.klBits, unit: "bits", digits: 1),
+            KeyNumber("\(models.last!.name): bits in z", models.last!.test.klBits, unit: "bits", digits: 1),
+        ])
         r.prose("""
         Ordered by the bits in their code, the models rank: \(byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")).
         \(monotone ? "The bits in z fall **monotonically** as the decoder's reach grows, as the paper predicts." : "The bits in z mostly fall as the decoder's reach grows, but not monotonically in this run: \(violations.joined(separator: ", ")) go the other way.")

@@ -249,6 +249,11 @@ struct Chapter6: ChapterCommand {
         }
 
         r.section("The AF prior against the IAF posterior", level: 3)
+        r.keyNumbers([
+            KeyNumber("AF prior over IAF posterior: NLL gain", afVsIAF.mean, unit: "nats", digits: 2,
+                      note: "paper: \(fmt(paper.iafVAE - paper.afVAE))"),
+            KeyNumber("VLAE over the PixelCNN alone: NLL gain", vlaeVsAlone.mean, unit: "nats", digits: 2),
+        ])
         let agreesAF = afVsIAF.mean > 0
         r.prose("""
         On the NLL bound the \(better(afVsIAF.mean, "AF prior", "the IAF posterior")) (\(fmt(iw(vlaeAF))) against
