@@ -19,8 +19,9 @@ public struct BookModel {
     /// The models chapter 8's table holds, in its order.
     public static let all: [BookModel] = [
         BookModel(id: "factorized", label: "VAE, factorized decoder", chapter: 1) { BookModels.factorized($0) },
-        BookModel(id: "vlae", label: "VLAE, Gaussian prior", chapter: 5) { BookModels.vlae($0) },
+        BookModel(id: "vlae", label: "VLAE, Gaussian prior", chapter: 6) { BookModels.vlae($0) },
         BookModel(id: "vlae-af", label: "VLAE, AF prior", chapter: 6) { BookModels.vlaeAF($0) },
+        BookModel(id: "vlae-lossy", label: "VLAE, chapter 5's lossy code", chapter: 5) { BookModels.vlae($0, BookModels.vlaeLossy) },
         BookModel(id: "vlae-iaf", label: "VLAE, IAF posterior", chapter: 6) { BookModels.vlaeIAF($0) },
         BookModel(id: "pixelcnn-full", label: "PixelCNN with z, 12-layer 7×7", chapter: 4) { BookModels.pixelCNNFull($0) },
         BookModel(id: "pixelcnn-alone", label: "PixelCNN alone (no z)", chapter: 6) { BookModels.pixelCNNAlone($0) },

@@ -32,6 +32,7 @@ import VLAE
         v = base; v.epochs = 24; changed.append(("epochs", v))
         v = base; v.dynamic = true; changed.append(("dynamic", v))
         v = base; v.prior = .autoregressiveFlow(BookModels.flow); changed.append(("prior", v))
+        v = base; v.adamax = true; changed.append(("adamax", v))
         var keys = [key(o, base)]
         for (field, variant) in changed {
             let k = key(o, variant)
@@ -42,6 +43,45 @@ import VLAE
         // The search itself: no two configurations share a cached model.
         let searchKeys = BookModels.vlaeSearch.map { key(o, $0) }
         #expect(Set(searchKeys).count == searchKeys.count)
+        #expect(BookModels.vlaeSearch.contains(BookModels.vlaeLossy), "chapter 5's VLAE is a row of its own search")
+        #expect(BookModels.vlaeSearch.contains(BookModels.vlaeDefault), "so is the book's VLAE")
+    }
+
+    @Test func adamaxIsThePapersOptimiser() throws {
+        let o = try options()
+        let r = BookModels.vlae(o, VLAEVariant(layers: 2, latentDim: 16, freeBits: 1, adamax: true))
+        #expect(r.training.optimizer == .adamax)
+        #expect(r.training.learningRate == 2e-3)
+        #expect(BookModels.vlae(o, BookModels.vlaeDefault).training.optimizer == .adam)
+    }
+
+    @Test func searchRecordRowsOnlyForTheSameRecipeAndSettings() throws {
+        let row = SearchRecord.Row(label: "L2 D16", key: "abc", bitsInZ: 25, agreementSampled: 0.88, agreementMean: 0.9,
+                                   probeAccuracy: 0.89, nllNats: 87.3, trainSeconds: 200)
+        let rec = SearchRecord(date: "2026-11-23", commit: "0000000", dataset: "mnist5k", fingerprint: "fp", iwaeK: 64, scored: 500,
+                               classifierAccuracy: 0.96, rows: [row])
+        let path = NSTemporaryDirectory() + "search-record-\(UUID().uuidString).json"
+        try rec.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let back = try JSONDecoder().decode(SearchRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(back.row(key: "abc", dataset: "mnist5k", fingerprint: "fp", iwaeK: 64, scored: 500, classifierAccuracy: 0.96)?.nllNats == 87.3)
+        #expect(back.row(key: "abd", dataset: "mnist5k", fingerprint: "fp", iwaeK: 64, scored: 500, classifierAccuracy: 0.96) == nil, "another recipe")
+        #expect(back.row(key: "abc", dataset: "mnist5k", fingerprint: "fp", iwaeK: 8, scored: 500, classifierAccuracy: 0.96) == nil, "another k")
+        #expect(back.row(key: "abc", dataset: "mnist5k", fingerprint: "fp", iwaeK: 64, scored: 100, classifierAccuracy: 0.96) == nil, "other digits")
+        #expect(back.row(key: "abc", dataset: "fashion", fingerprint: "fp", iwaeK: 64, scored: 500, classifierAccuracy: 0.96) == nil, "other data")
+        #expect(back.row(key: "abc", dataset: "mnist5k", fingerprint: "fp", iwaeK: 64, scored: 500, classifierAccuracy: 0.95) == nil, "another classifier")
+        #expect(back.row(key: "abc", dataset: "mnist5k", fingerprint: "fp2", iwaeK: 64, scored: 500, classifierAccuracy: 0.96) == nil, "other pixels")
+    }
+
+    @Test func committedRecordMatchesTheSearch() throws {
+        // The record kept in records/ (if any) holds rows only of configurations the search still has
+        // under the default flags: a recipe that changed must be measured again, not shown from the record.
+        guard let rec = SearchRecord.committed() else { return }
+        let o = try options()
+        let fingerprinted = BookModels.vlaeSearch.map { v -> String in
+            let r = BookModels.vlae(o, v); return ModelCache.key(r.config, r.training, fingerprint: rec.fingerprint)
+        }
+        #expect(rec.rows.allSatisfy { fingerprinted.contains($0.key) }, "every recorded row is a configuration of today's search")
     }
 
     @Test func gaussianPriorKeepsTheKeyOfTheRecipeBeforePriorsWereAField() throws {

@@ -41,7 +41,7 @@ struct Chapter5: ChapterCommand {
         let r = s.report
         let k = iwaeK ?? (options.quick ? 8 : options.full ? 1000 : 64)
         let scoredCount = min(scored ?? s.defaultScoredDigits, s.binary.test.count)
-        var variant = BookModels.vlaeDefault
+        var variant = BookModels.vlaeLossy
         if let freeBits { variant.freeBits = freeBits }
         if let vlaeLatent { variant.latentDim = vlaeLatent }
         if let vlaeLayers { variant.layers = vlaeLayers }
@@ -67,7 +67,8 @@ struct Chapter5: ChapterCommand {
         each pixel's logit sees $z$ and \(field.count) earlier pixels, up to \(field.rowsAbove) rows above and \(field.columnsLeftInRow) to the
         left in its own row; in the row just above it sees \(up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"),
         because a stack of masked convolutions has a blind spot up and to the right \(r.cite("oord2016conditional")) (chapter 4 draws it).
-        Never the whole digit.\(variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE).") It is trained with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
+        Never the whole digit.\(variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE).") It is trained for \(variant.trainingEpochs(options)) epochs with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
+        \(variant == BookModels.vlaeLossy ? "This is not the book's VLAE of chapters 3, 6, 7 and 8 (\(BookModels.vlaeDefault.label): \(BookModels.vlaeDefault.layers) layers, a \(BookModels.vlaeDefault.latentDim)-dimensional code, prior N(0, I)); it is the configuration chosen from the measured search at the end of this chapter, which shows both and says why." : "Its settings were changed from this chapter's default (\(BookModels.vlaeLossy.label)) by this run's flags.")
         """)
         // @cell models
         let factorized = try s.train(BookModels.factorized(options))
@@ -180,75 +181,112 @@ struct Chapter5: ChapterCommand {
         r.section("Which VLAE keeps the digit: the measured search")
         var rows: [SearchRow] = []
         var seen: Set<String> = []
+        let record = SearchRecord.committed()
         for v in BookModels.vlaeSearch + (BookModels.vlaeSearch.contains(variant) ? [] : [variant]) {
             let recipe = BookModels.vlae(options, v)
+            let key = ModelCache.key(recipe.config, recipe.training, fingerprint: s.data.fingerprint)
             // With --quick or --epochs, run lengths collapse: a recipe met before is not a new row.
-            guard seen.insert(ModelCache.key(recipe.config, recipe.training, fingerprint: s.data.fingerprint)).inserted else { continue }
+            guard seen.insert(key).inserted else { continue }
             let m: TrainedModel?
             if v == variant { m = vlae }
             else if search { m = try s.train(recipe) }
             else { m = s.cachedModel(recipe.config, recipe.training, on: s.data) }
-            guard let m else { rows.append(SearchRow(variant: v, kept: nil, nll: nil, seconds: nil)); continue }
-            rows.append(SearchRow(variant: v, kept: try s.whatZKeeps(m, scored: scoredCount), nll: try iwae(m).mean, seconds: m.run.trainSeconds))
+            if let m {
+                let w = try s.whatZKeeps(m, scored: scoredCount)
+                rows.append(SearchRow(variant: v, key: key, bits: w.bitsInZ, agreementSampled: w.agreementSampled,
+                                      agreementMean: w.agreementMean, probe: w.probeAccuracy, nll: try iwae(m).mean,
+                                      seconds: m.run.trainSeconds, recorded: false))
+            } else if let rec = record?.row(key: key, dataset: s.data.name, fingerprint: s.data.fingerprint, iwaeK: k, scored: scoredCount, classifierAccuracy: clf) {
+                rows.append(SearchRow(variant: v, key: key, bits: rec.bitsInZ, agreementSampled: rec.agreementSampled,
+                                      agreementMean: rec.agreementMean, probe: rec.probeAccuracy, nll: rec.nllNats,
+                                      seconds: rec.trainSeconds, recorded: true))
+            } else {
+                rows.append(SearchRow(variant: v, key: key))
+            }
         }
-        let missing = rows.filter { $0.kept == nil }
+        let missing = rows.filter { $0.bits == nil }
+        let recorded = rows.filter(\.recorded)
         let budget = 0.6 * factorized.test.klBits
         r.prose("""
         To find out what makes a VLAE's code keep the digit, the configurations below change one or two things
         at a time: \(searchAxes(BookModels.vlaeSearch, options).joined(separator: "; ")). The targets: class agreement of at least 90%
         for $z \\sim q(z \\mid x)$, at most 60% of the factorized model's bits (\(fmt(budget, 1)) bits here) and a
         better NLL than the factorized model's \(fmt(nllF)) nats.
-        \(missing.isEmpty ? "" : "\(missing.count) of the \(rows.count) configurations \(missing.count == 1 ? "is" : "are") not in this run's model cache; `swift run chapter5 --search` trains \(missing.count == 1 ? "it" : "them") (several minutes each) and fills in \(missing.count == 1 ? "its row" : "their rows").")
-        """)
-        r.table(header: ["VLAE", "bits in z", "allowance (bits)", "agree, z ~ q (%)", "agree, z = μ (%)", "probe (%)", "NLL", "all three", "train"],
+        """ + (recorded.isEmpty ? "" : """
+         Training every configuration takes hours here, so \(recorded.count) of the \(rows.count) rows, marked *recorded*, are not this
+        run's: they are the numbers a run that measured the whole search (`swift run chapter5 --search`) wrote to
+        `records/chapter5-search.json` (commit \(record?.commit ?? "?"), \(record?.date ?? "?")), shown because this run's recipe, data, $k$ and
+        classifier are the same as that run's. Rows marked *this run* were measured now; `--search` trains the others and measures them all.
+        """) + (missing.isEmpty ? "" : """
+         \(missing.count) of the \(rows.count) configurations \(missing.count == 1 ? "is" : "are") neither in this run's model cache nor in the record
+        for these settings; `swift run chapter5 --search` trains \(missing.count == 1 ? "it" : "them") (several minutes each) and fills in \(missing.count == 1 ? "its row" : "their rows").
+        """))
+        r.table(header: ["VLAE", "bits in z", "allowance (bits)", "agree, z ~ q (%)", "agree, z = μ (%)", "probe (%)", "NLL", "all three", "train", "measured"],
                 rows: rows.map { row in
                     let v = row.variant
                     let label = v == variant ? "**\(v.label(options))**" : v.label(options)
-                    guard let w = row.kept, let nll = row.nll else {
-                        return [.text(label), "–", .num(Double(v.freeNats) / log(2), 1), "–", "–", "–", "–", "not run", "–"]
+                    guard let bits = row.bits, let aS = row.agreementSampled, let aM = row.agreementMean, let probe = row.probe,
+                          let nll = row.nll else {
+                        return [.text(label), "–", .num(Double(v.freeNats) / log(2), 1), "–", "–", "–", "–", "not run", "–", "–"]
                     }
-                    let ok = w.agreementSampled >= 0.9 && w.bitsInZ <= budget && nll < nllF
-                    return [.text(label), .num(w.bitsInZ, 1), .num(Double(v.freeNats) / log(2), 1), .num(w.agreementSampled * 100, 1),
-                            .num(w.agreementMean * 100, 1), .num(w.probeAccuracy * 100, 1), .num(nll), .text(ok ? "yes" : "no"),
-                            .text(row.seconds.map { formatDuration($0) } ?? "–")]
+                    let ok = aS >= 0.9 && bits <= budget && nll < nllF
+                    return [.text(label), .num(bits, 1), .num(Double(v.freeNats) / log(2), 1), .num(aS * 100, 1),
+                            .num(aM * 100, 1), .num(probe * 100, 1), .num(nll), .text(ok ? "yes" : "no"),
+                            .text(row.seconds.map { formatDuration($0) } ?? "–"), .text(row.recorded ? "*recorded*" : "this run")]
                 },
-                caption: "In bold: this chapter's VLAE. Every VLAE at \(options.standardEpochs) epochs unless its label says otherwise (ep), Adam, static binarization unless marked dyn, seed \(options.seed); L = masked layers, D = code size, λ = free bits per dimension (nats), 32 channels unless marked ch, prior N(0, I) unless marked AF (chapter 6's autoregressive-flow prior). Allowance: D × λ in bits. Agreement: class agreement of decompressions; probe: linear probe on μ(x); NLL: IWAE bound, k = \(k). Train times are as measured on a shared machine. The factorized model: \(fmt(factorized.test.klBits, 1)) bits, \(fmt(keptF.agreementSampled * 100, 1))% agreement, NLL \(fmt(nllF)).")
-        let measured = rows.compactMap { row in row.kept.map { (row, $0) } }
+                caption: "In bold: this chapter's VLAE. Every VLAE at \(options.standardEpochs) epochs unless its label says otherwise (ep), Adam at 1e-3 unless marked adamax (the paper's Adamax at 2e-3), static binarization unless marked dyn, seed \(options.seed); L = masked layers, D = code size, λ = free bits per dimension (nats), 32 channels unless marked ch, prior N(0, I) unless marked AF (chapter 6's autoregressive-flow prior). Allowance: D × λ in bits. Agreement: class agreement of decompressions; probe: linear probe on μ(x); NLL: IWAE bound, k = \(k). Train times are as measured on a shared machine. The factorized model: \(fmt(factorized.test.klBits, 1)) bits, \(fmt(keptF.agreementSampled * 100, 1))% agreement, NLL \(fmt(nllF)).")
+        let measured = rows.filter { $0.bits != nil }
+        // A run that measured every row itself writes them down, for records/ (see SearchRecord).
+        if search && missing.isEmpty && recorded.isEmpty {
+            let out = SearchRecord(date: ISO8601DateFormatter().string(from: Date()), commit: SearchRecord.currentCommit(),
+                                   dataset: s.data.name, fingerprint: s.data.fingerprint, iwaeK: k, scored: scoredCount, classifierAccuracy: clf,
+                                   rows: measured.map { SearchRecord.Row(label: $0.variant.label(options), key: $0.key, bitsInZ: $0.bits!,
+                                                                          agreementSampled: $0.agreementSampled!, agreementMean: $0.agreementMean!,
+                                                                          probeAccuracy: $0.probe!, nllNats: $0.nll!, trainSeconds: $0.seconds ?? 0) })
+            try FileManager.default.createDirectory(atPath: r.directory, withIntermediateDirectories: true)
+            try out.write(to: r.directory + "/search-record.json")
+            print("chapter 5: the whole search measured; \(r.directory)/search-record.json is what records/chapter5-search.json keeps")
+        }
         if measured.count >= 2 {
             try r.figure(ScatterChart(title: "Class agreement of decompressions against bits in z",
                                       xLabel: "bits in z", yLabel: "class agreement, z ~ q(z|x) (%)",
-                                      groups: measured.map { ScatterGroup(name: $0.0.variant.label(options), points: [($0.1.bitsInZ, $0.1.agreementSampled * 100)]) }
+                                      groups: measured.map { ScatterGroup(name: $0.variant.label(options), points: [($0.bits!, $0.agreementSampled! * 100)]) }
                                         + [ScatterGroup(name: "factorized", points: [(keptF.bitsInZ, keptF.agreementSampled * 100)], color: Color(hex: 0x444444))]),
-                         name: "search", caption: "Each point is one configuration of the table above.", width: 720, height: 420)
-            let corr = pearsonCorrelation(measured.map { $0.1.bitsInZ }, measured.map { $0.1.agreementSampled })
-            let gainMean = measured.map { $0.1.agreementMean - $0.1.agreementSampled }.reduce(0, +) / Double(measured.count)
-            let winners = measured.filter { $0.1.agreementSampled >= 0.9 && $0.1.bitsInZ <= budget && ($0.0.nll ?? .infinity) < nllF }
+                         name: "search", caption: "Each point is one configuration of the table above\(recorded.isEmpty ? "" : " (recorded rows included)").", width: 720, height: 420)
+            let corr = pearsonCorrelation(measured.map { $0.bits! }, measured.map { $0.agreementSampled! })
+            let gainMean = measured.map { $0.agreementMean! - $0.agreementSampled! }.reduce(0, +) / Double(measured.count)
+            let winners = measured.filter { $0.agreementSampled! >= 0.9 && $0.bits! <= budget && $0.nll! < nllF }
+            let inBudget = measured.filter { $0.bits! <= budget && $0.nll! < nllF }
+            let bestInBudget = inBudget.max { $0.agreementSampled! < $1.agreementSampled! }
             r.prose("""
             What the search measured: \(measured.count >= 3 ? "across the \(measured.count) VLAEs, agreement and bits in $z$ have a correlation of \(fmt(corr, 2))" : "\(measured.count) VLAEs, too few for a correlation of agreement with bits in $z$"); decoding at $z = \\mu(x)$ instead of a sampled $z$ \(gainMean >= 0 ? "adds" : "takes away") \(fmt(abs(gainMean) * 100, 1)) points of agreement on
-            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration of this run meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.0.variant.label(options) }.joined(separator: "; ")).")
+            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.variant.label(options) }.joined(separator: "; ")).")
+            \(winners.isEmpty ? (bestInBudget.map { "Within the bit budget and with the better NLL, the most decompressions keep the digit with \($0.variant.label(options)): \(fmt($0.agreementSampled! * 100, 1))% with a sampled $z$, \(fmt($0.agreementMean! * 100, 1))% at $z = \\mu(x)$." } ?? "") : "")
             """)
             // Why this chapter's VLAE: its own row, and the measured rows that differ from it in one setting.
-            if let mine = measured.first(where: { $0.0.variant == variant }) {
-                let meets = winners.contains { $0.0.variant == variant }
-                let neighbours = measured.filter { $0.0.variant.differences(from: variant).count == 1 }
+            if let mine = measured.first(where: { $0.variant == variant }) {
+                let meets = winners.contains { $0.variant == variant }
+                let neighbours = measured.filter { $0.variant.differences(from: variant).count == 1 }
+                let isBest = bestInBudget?.variant == variant
                 let verdict = meets
-                    ? "This chapter's VLAE, \(variant.label(options)), is one of them, which is why it is the book's: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's) and an NLL of \(fmt(mine.0.nll ?? .nan)) nats against \(fmt(nllF))."
-                    : "This chapter's VLAE, \(variant.label(options)), does not meet them: \(fmt(mine.1.agreementSampled * 100, 1))% agreement with a sampled $z$, \(fmt(mine.1.bitsInZ, 1)) bits in $z$ (\(fmt(100 * mine.1.bitsInZ / factorized.test.klBits, 0))% of the factorized model's), NLL \(fmt(mine.0.nll ?? .nan)) nats."
+                    ? "This chapter's VLAE, \(variant.label(options)), is one of them, which is why this chapter uses it: \(fmt(mine.agreementSampled! * 100, 1))% agreement with a sampled $z$, \(fmt(mine.bits!, 1)) bits in $z$ (\(fmt(100 * mine.bits! / factorized.test.klBits, 0))% of the factorized model's) and an NLL of \(fmt(mine.nll!)) nats against \(fmt(nllF))."
+                    : "This chapter's VLAE, \(variant.label(options)), does not meet them: \(fmt(mine.agreementSampled! * 100, 1))% agreement with a sampled $z$, \(fmt(mine.bits!, 1)) bits in $z$ (\(fmt(100 * mine.bits! / factorized.test.klBits, 0))% of the factorized model's), NLL \(fmt(mine.nll!)) nats."
+                        + (isBest ? " It is the configuration closest to the bar within the budget, which is why this chapter uses it." : "")
                 let around = neighbours.map { n in
-                    "\(n.0.variant.label(options)) (\(n.0.variant.differences(from: variant)[0]) changed: \(fmt(n.1.agreementSampled * 100, 1))% agreement, \(fmt(n.1.bitsInZ, 1)) bits, NLL \(fmt(n.0.nll ?? .nan)))"
+                    "\(n.variant.label(options)) (\(n.variant.differences(from: variant)[0]) changed: \(fmt(n.agreementSampled! * 100, 1))% agreement, \(fmt(n.bits!, 1)) bits, NLL \(fmt(n.nll!)))"
                 }
                 r.prose(verdict + (around.isEmpty ? "" : " The measured configurations that differ from it in one setting: " + around.joined(separator: "; ") + "."))
             }
         }
 
         // What the search says about the 90% bar, for the quiz below.
-        let keepers = measured.filter { $0.1.agreementSampled >= 0.9 }
-        let bestSearch = measured.max { $0.1.agreementSampled < $1.1.agreementSampled }
+        let keepers = measured.filter { $0.agreementSampled! >= 0.9 }
+        let bestSearch = measured.max { $0.agreementSampled! < $1.agreementSampled! }
         let searchVerdict: String
         if !keepers.isEmpty {
-            searchVerdict = "In the search, \(keepers.map { "\($0.0.variant.label(options)) (\(fmt($0.1.agreementSampled * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
+            searchVerdict = "In the search, \(keepers.map { "\($0.variant.label(options)) (\(fmt($0.agreementSampled! * 100, 1))%)" }.joined(separator: ", ")) \(keepers.count == 1 ? "reaches" : "reach") it: the table shows what changed."
         } else if let best = bestSearch {
-            searchVerdict = "None of the \(measured.count) configurations the search measured reaches 90% either (best: \(best.0.variant.label(options)), \(fmt(best.1.agreementSampled * 100, 1))%)."
+            searchVerdict = "None of the \(measured.count) configurations of the search reaches 90% either (best: \(best.variant.label(options)), \(fmt(best.agreementSampled! * 100, 1))%)."
         } else {
             searchVerdict = "The search section (`--search`) measures configurations that might."
         }
@@ -347,6 +385,7 @@ extension VLAEVariant {
         if epochs != other.epochs { d.append("run length") }
         if dynamic != other.dynamic { d.append("binarization") }
         if prior != other.prior { d.append("prior") }
+        if adamax != other.adamax { d.append("optimiser") }
         return d
     }
 }
@@ -380,11 +419,17 @@ func searchAxes(_ search: [VLAEVariant], _ o: CommonOptions) -> [String] {
     return axes
 }
 
+/// One row of the search: measured by this run, read from the record (`recorded`), or neither (all nil).
 struct SearchRow {
     var variant: VLAEVariant
-    var kept: WhatZKeeps?
-    var nll: Double?
-    var seconds: Double?
+    var key: String
+    var bits: Double? = nil
+    var agreementSampled: Double? = nil
+    var agreementMean: Double? = nil
+    var probe: Double? = nil
+    var nll: Double? = nil
+    var seconds: Double? = nil
+    var recorded = false
 }
 
 struct SamplingSpeed: Codable {

@@ -38,7 +38,7 @@ struct Chapter6: ChapterCommand {
         let d = options.latentDim
 
         r.prose("""
-        The VLAE of chapter 5 has a Gaussian prior $p(z) = \\mathcal{N}(0, I)$. The paper's second idea \(r.cite("chen2017")) is to
+        The book's VLAE (a row of chapter 5's search) has a Gaussian prior $p(z) = \\mathcal{N}(0, I)$. The paper's second idea \(r.cite("chen2017")) is to
         make that prior **learned and autoregressive**: an *autoregressive flow* (AF), in which each latent
         dimension's distribution depends on the dimensions before it. It then observes that an AF prior is,
         in what it costs to train, the mirror image of the better-known *inverse autoregressive flow* (IAF)
@@ -122,7 +122,7 @@ struct Chapter6: ChapterCommand {
         let vlaeRecipe = BookModels.vlae(options)
         r.prose("""
         Three VLAEs share everything but the prior and the posterior: \(vlaeRecipe.summary). (a) a Gaussian prior
-        and posterior (chapter 5's model, shared with it through the model cache), (b) the AF prior, (c) the IAF
+        and posterior (the book's VLAE, shared with chapters 3 and 8 through the model cache), (b) the AF prior, (c) the IAF
         posterior. The factorized decoder of chapter 1 gets the same three variants, a cheap companion. And the
         PixelCNN alone, with no $z$ at all, is the baseline of the paper's ablation. All are trained for the same
         number of epochs on the \(s.data.train.count) training digits.

@@ -85,7 +85,7 @@ struct Chapter8: ChapterCommand {
         r.section("The models")
         let entries = BookModel.all
         r.prose("""
-        Six models, all trained on \(trainImages) training images of \(s.data.name) with the book's recipes
+        \(entries.count) models, all trained on \(trainImages) training images of \(s.data.name) with the book's recipes
         (`Sources/ChapterKit/BookModels.swift`): \(entries.map { "the \($0.label) (chapter \($0.chapter))" }.joined(separator: ", ")).
         """)
         // @cell models
