@@ -152,6 +152,13 @@ struct Chapter5: ChapterCommand {
         The linear probe reads the class off the VLAE's $\\mu(x)$ \(fmt(keptV.probeAccuracy * 100, 1))% of the time and off a sampled
         $z$ \(fmt(keptV.probeAccuracySampledZ * 100, 1))% (factorized: \(fmt(keptF.probeAccuracy * 100, 1))% and \(fmt(keptF.probeAccuracySampledZ * 100, 1))%).
         """)
+        // How far the agreement is from the bar, in standard errors of a proportion over the scored digits.
+        let p = keptV.agreementSampled, se = (p * (1 - p) / Double(max(keptV.scored, 1))).squareRoot()
+        let margin = (p - 0.9) / max(se, 1e-12)
+        r.prose("""
+        How sure is that? Over \(keptV.scored) scored digits the agreement has a standard error of about \(fmt(se * 100, 1)) points, so
+        \(fmt(p * 100, 1))% is \(fmt(abs(margin), 1)) standard errors \(margin >= 0 ? "above" : "below") the bar of 90%\(abs(margin) < 2 ? ": too close to call with these digits alone, and another seed or another set of test digits could land on the other side" : ""). \(variant == BookModels.vlaeLossy ? "The configuration was also chosen by the search below on these same test digits, which favours it a little; the search's other rows show how far its neighbours fall." : "")
+        """)
 
         r.section("Test NLL")
         r.prose("""
@@ -413,6 +420,12 @@ func searchAxes(_ search: [VLAEVariant], _ o: CommonOptions) -> [String] {
     if dims.count > 1 { axes.append("the code size (D = \(list(dims) { "\($0)" }) dimensions; the paper's is 64)") }
     if search.contains(where: { $0.prior != .gaussian }) && search.contains(where: { $0.prior == .gaussian }) {
         axes.append("the prior (N(0, I), or chapter 6's autoregressive-flow prior, marked AF, as the paper's VLAE has)")
+    }
+    if search.contains(where: \.dynamic) && search.contains(where: { !$0.dynamic }) {
+        axes.append("the binarization (static, or redrawn every epoch, marked dyn)")
+    }
+    if search.contains(where: \.adamax) && search.contains(where: { !$0.adamax }) {
+        axes.append("the optimiser (Adam at 1e-3, or the paper's Adamax at 2e-3, marked adamax)")
     }
     let runs = values { $0.trainingEpochs(o) }
     if runs.count > 1 { axes.append("the run length (\(list(runs) { "\($0)" }) epochs, marked ep when not the standard \(o.standardEpochs))") }
