@@ -121,6 +121,49 @@ extension ChapterSession {
     }
 }
 
+/// Class agreement on digits no choice of the book looked at: the validation split (training only
+/// reports its ELBO; chapter 5's search picks its VLAE on the test digits).
+public struct HeldOutAgreement: Codable, Sendable {
+    public var model: String
+    /// Validation digits scored (the first n), one decompression each.
+    public var scored: Int
+    public var agreementSampled: Double
+    public var agreementMean: Double
+    /// The classifier's accuracy on those real validation digits (the ceiling).
+    public var classifierAccuracy: Double
+}
+
+extension ChapterSession {
+    /// `whatZKeeps`' class agreement (z ~ q and z = μ, one decompression each, the same classifier and
+    /// sampler) on the first `scored` validation digits instead of the test digits.
+    public func heldOutAgreement(_ m: TrainedModel, scored: Int? = nil) throws -> HeldOutAgreement {
+        precondition(m.model.config.hasLatent, "heldOutAgreement needs a model with a latent code")
+        let set = binary.validation
+        let n = min(scored ?? defaultScoredDigits, set.count)
+        let key = [m.key, "seed \(options.seed)", "scored \(n)", "classifier epochs \(BookClassifier.epochs(options))",
+                   "data seed \(options.dataSeed)", "validation", "sampler stepper"]
+        return try memo("held-out-agreement", key: key) {
+            let model = m.model
+            let classifier = BookClassifier.classifier(self)
+            let labels = Array(set.labels[0..<n])
+            var sampledPixels: [Float] = [], meanPixels: [Float] = [], real: [Float] = []
+            var rngScore = RNG(seed: options.seed).fork(61), rngScoreMean = RNG(seed: options.seed).fork(62)
+            for start in stride(from: 0, to: n, by: 100) {
+                let c = min(100, n - start)
+                let images = (start..<(start + c)).flatMap { set.image($0) }
+                real += images
+                sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
+                meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
+                    .flatMap { $0[0] }
+            }
+            return HeldOutAgreement(model: m.name, scored: n,
+                                    agreementSampled: classifier.accuracy(sampledPixels, labels: labels),
+                                    agreementMean: classifier.accuracy(meanPixels, labels: labels),
+                                    classifierAccuracy: classifier.accuracy(real, labels: labels))
+        }
+    }
+}
+
 extension VAE {
     /// Posterior means μ(x) of `count` images, as a [count, D] tensor.
     func posteriorMeans(_ images: [Float], count: Int) -> Tensor {
