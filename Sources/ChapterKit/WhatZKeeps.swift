@@ -90,18 +90,8 @@ extension ChapterSession {
             let meanGrid = model.decodeSamples(z: mus, repeats: samples, rng: &rngMean)
 
             // Class agreement on the first n test digits: one decompression each, z ~ q and z = mu.
-            let labels = Array(test.labels[0..<n])
-            var sampledPixels: [Float] = [], meanPixels: [Float] = []
-            var rngScore = RNG(seed: options.seed).fork(57), rngScoreMean = RNG(seed: options.seed).fork(59)
-            for start in stride(from: 0, to: n, by: 100) {
-                let c = min(100, n - start)
-                let images = (start..<(start + c)).flatMap { test.image($0) }
-                sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
-                meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
-                    .flatMap { $0[0] }
-            }
-            let agreeSampled = classifier.accuracy(sampledPixels, labels: labels)
-            let agreeMean = classifier.accuracy(meanPixels, labels: labels)
+            let (agreeSampled, agreeMean) = decompressionAgreement(model, on: test, first: n, classifier: classifier,
+                                                                   sampledFork: 57, meanFork: 59)
 
             // Linear probe on mu(x), trained on the training split; also applied to z ~ q(z|x).
             let train = binary.train
@@ -118,6 +108,26 @@ extension ChapterSession {
                               classifierAccuracy: classifier.testAccuracy,
                               seconds: Date().timeIntervalSince(start))
         }
+    }
+}
+
+extension ChapterSession {
+    /// The fraction of the first `n` digits of `set` whose decompression (one each, with the stepper) the
+    /// classifier labels with the digit's own class: with z ~ q(z|x) and with z = μ(x), each drawn from
+    /// its own fork of the run's seed. `whatZKeeps` (test digits) and `heldOutAgreement` (validation) share it.
+    func decompressionAgreement(_ model: VAE, on set: ImageSet, first n: Int, classifier: DigitClassifier,
+                                sampledFork: UInt64, meanFork: UInt64) -> (sampled: Double, mean: Double) {
+        let labels = Array(set.labels[0..<n])
+        var sampledPixels: [Float] = [], meanPixels: [Float] = []
+        var rngScore = RNG(seed: options.seed).fork(sampledFork), rngScoreMean = RNG(seed: options.seed).fork(meanFork)
+        for start in stride(from: 0, to: n, by: 100) {
+            let c = min(100, n - start)
+            let images = (start..<(start + c)).flatMap { set.image($0) }
+            sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
+            meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
+                .flatMap { $0[0] }
+        }
+        return (classifier.accuracy(sampledPixels, labels: labels), classifier.accuracy(meanPixels, labels: labels))
     }
 }
 
@@ -143,23 +153,12 @@ extension ChapterSession {
         let key = [m.key, "seed \(options.seed)", "scored \(n)", "classifier epochs \(BookClassifier.epochs(options))",
                    "data seed \(options.dataSeed)", "validation", "sampler stepper"]
         return try memo("held-out-agreement", key: key) {
-            let model = m.model
             let classifier = BookClassifier.classifier(self)
-            let labels = Array(set.labels[0..<n])
-            var sampledPixels: [Float] = [], meanPixels: [Float] = [], real: [Float] = []
-            var rngScore = RNG(seed: options.seed).fork(61), rngScoreMean = RNG(seed: options.seed).fork(62)
-            for start in stride(from: 0, to: n, by: 100) {
-                let c = min(100, n - start)
-                let images = (start..<(start + c)).flatMap { set.image($0) }
-                real += images
-                sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
-                meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
-                    .flatMap { $0[0] }
-            }
-            return HeldOutAgreement(model: m.name, scored: n,
-                                    agreementSampled: classifier.accuracy(sampledPixels, labels: labels),
-                                    agreementMean: classifier.accuracy(meanPixels, labels: labels),
-                                    classifierAccuracy: classifier.accuracy(real, labels: labels))
+            let (agreeSampled, agreeMean) = decompressionAgreement(m.model, on: set, first: n, classifier: classifier,
+                                                                   sampledFork: 61, meanFork: 62)
+            return HeldOutAgreement(model: m.name, scored: n, agreementSampled: agreeSampled, agreementMean: agreeMean,
+                                    classifierAccuracy: classifier.accuracy(Array(set.pixels.prefix(n * 784)),
+                                                                            labels: Array(set.labels[0..<n])))
         }
     }
 }
