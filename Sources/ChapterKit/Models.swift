@@ -15,7 +15,7 @@ public struct TrainedModel {
     public var model: VAE { run.model }
     public var history: [EpochRecord] { run.history }
 
-    /// The shared metrics of shared/README.md for this model.
+    /// The shared metrics of docs/metrics.md for this model.
     public var metrics: [String: MetricValue] {
         var m: [String: MetricValue] = [
             "test_elbo_nats": .number(test.elbo),

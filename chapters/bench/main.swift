@@ -3,7 +3,7 @@
 //   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes]
 //
 // Table 1: images/s of one optimiser step (batch 64, steady state: warm-up steps first, then
-// the best of N), for each model config, beside the PyTorch figure of shared/anchors.md. The
+// the best of N), for each model config, beside the PyTorch figure of docs/anchors.md. The
 // FLOP per image are counted while one step runs (FLOPCounter): "reference" counts full k x k
 // kernels and a separate upsample, as PyTorch computes them (the anchors' convention), and
 // "executed" counts the sgemm calls this code makes (masked taps skipped, upsample fused).
@@ -98,7 +98,7 @@ func withFlow(_ c: ModelConfig, prior: Bool) -> ModelConfig {
     return c
 }
 
-/// (flag name, config, PyTorch anchor images/s from shared/anchors.md)
+/// (flag name, config, PyTorch anchor images/s from docs/anchors.md)
 let allConfigs: [(key: String, config: ModelConfig, anchor: String)] = [
     ("factorized", .factorized, "~1045"),
     ("factorized-af", withFlow(.factorized, prior: true), "~1020"),
@@ -245,7 +245,7 @@ func layerTable(batch: Int) {
 
 /// The bound's cost: the 6-layer VLAE (random weights: the arithmetic does not depend on them)
 /// scores `iwaeK` codes of each of `iwaeImages` images; samples/s, and what that rate means for
-/// the 500 MNIST-5k test digits at k = 500 (PyTorch: 268 s, shared/anchors.md) and k = 4096.
+/// the 500 MNIST-5k test digits at k = 500 (PyTorch: 268 s, docs/anchors.md) and k = 4096.
 func iwaeTable(_ f: Flags) {
     print("\nTable 3: importance-weighted bound, 6-layer VLAE (pixelcnn), \(f.iwaeImages) images x k = \(f.iwaeK), forward only")
     print(pad("path", 12) + lpad("rows/pass", 10) + lpad("samples/s", 11) + lpad("per CPU-s", 11) + lpad("MFLOP/sample", 14)
@@ -272,7 +272,7 @@ func iwaeTable(_ f: Flags) {
                   + lpad(f0(500 * 500 / rate) + " s", 13) + lpad("268 s", 9) + lpad(f0(500 * 4096 / rate) + " s", 14))
         }
     }
-    print("500 x k = the projected time for the 500 test digits at that k (samples / rate); PyTorch: shared/anchors.md,")
+    print("500 x k = the projected time for the 500 test digits at that k (samples / rate); PyTorch: docs/anchors.md,")
     print("its best batching, measured on a loaded machine. per CPU-s: samples per CPU-second of the whole process.")
 }
 
@@ -319,7 +319,7 @@ for key in flags.configs {
           + lpad(f0(r.executedFLOP / 1e6), 16) + lpad(f1(r.executedFLOP * ips / 1e9), 13)
           + lpad("\(r.parameters)", 12))
 }
-print("PyTorch: shared/anchors.md, 2 threads, best of 3, measured on a shared machine.")
+print("PyTorch: docs/anchors.md, 2 threads, best of 3, measured on a shared machine.")
 print("ref = FLOP counted with full k x k kernels and a separate upsample (the anchors' count);")
 print("img/CPU-s = images per CPU-second of the whole process (robust to other load; includes spinning).")
 print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused into the conv).")

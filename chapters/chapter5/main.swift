@@ -330,7 +330,7 @@ struct Chapter5: ChapterCommand {
                     ["PyTorch reference (MNIST-5k, the book's 6-layer VLAE: D=32, no AF prior, 30 epochs, k=500)", .num(45.2, 1), .num(17.3, 1), .num(87.1)],
                     ["paper (MNIST 50k, D=64, VLAE with an AF prior, k=4096)", .num(paperFactorized, 1), .num(paperVLAE, 1), .num(79.03)],
                 ],
-                caption: "Reference figures as published (paper) or as measured with PyTorch on the same model and data (shared/anchors.md); they are labelled, not computed by this run. \(variant.prior == .gaussian ? "This run's VLAE has a plain N(0, I) prior: the autoregressive-flow prior is chapter 6." : "This run's VLAE has chapter 6's autoregressive-flow prior.")")
+                caption: "Reference figures as published (paper) or as measured with PyTorch on the same model and data (docs/anchors.md); they are labelled, not computed by this run. \(variant.prior == .gaussian ? "This run's VLAE has a plain N(0, I) prior: the autoregressive-flow prior is chapter 6." : "This run's VLAE has chapter 6's autoregressive-flow prior.")")
 
         r.section("How decompressions are sampled")
         let few = 4

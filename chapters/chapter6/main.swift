@@ -304,7 +304,7 @@ struct Chapter6: ChapterCommand {
                     [.text("paper, dynamic MNIST: KL"), .num(0), .num(paper.gaussianKL), .num(paper.afKL), "–"],
                     [.text("paper, static MNIST: AF VAE / IAF VAE"), "–", "–", .num(paper.afVAE), .num(paper.iafVAE)],
                 ],
-                caption: "The rows marked this run are computed by this run (NLL on the same \(nllCount) test digits, KL on all of them); the paper's rows are as given in shared/reference-model.md (from the paper's tables), labelled, not computed.")
+                caption: "The rows marked this run are computed by this run (NLL on the same \(nllCount) test digits, KL on all of them); the paper's rows are as given in docs/reference-model.md (from the paper's tables), labelled, not computed.")
 
         // MARK: KL per dimension
         r.section("Where the code goes: KL per dimension")

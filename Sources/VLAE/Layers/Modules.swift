@@ -1,7 +1,7 @@
 // Layers that own their weights: a dense layer and a convolution. Models are built from these,
 // and list their weights by name (for the optimiser, checkpoints and the model cache).
 //
-// Initialisation follows PyTorch's defaults (what the reference numbers in shared/anchors.md
+// Initialisation follows PyTorch's defaults (what the reference numbers in docs/anchors.md
 // were trained with): weights and biases uniform in +-1/sqrt(fan_in).
 
 /// Anything with named trainable tensors.

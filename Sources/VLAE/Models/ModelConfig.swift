@@ -1,5 +1,5 @@
 // What a model is, as data: enough to rebuild it, name it, and key the model cache.
-// Defaults are the reference model of shared/reference-model.md.
+// Defaults are the reference model of docs/reference-model.md.
 
 public struct PixelCNNConfig: Codable, Hashable, Sendable {
     /// Number of masked layers: one type-A layer, then layers-1 residual type-B blocks.
@@ -111,7 +111,7 @@ public struct ModelConfig: Codable, Hashable, Sendable {
         return true
     }
 
-    /// The model name used in metrics.json (shared/README.md): factorized, pixelcnn_l6,
+    /// The model name used in metrics.json (docs/metrics.md): factorized, pixelcnn_l6,
     /// pixelcnn_l4_k5, pixelcnn_full, pixelcnn_uncond; `_af` with an AF prior, `_iaf` with an
     /// IAF posterior (and `_s{K}_h{H}` when the flow is not the default 2 steps of 256, 256).
     public var name: String {

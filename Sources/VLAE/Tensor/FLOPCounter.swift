@@ -6,7 +6,7 @@
 //   reference  the forward layers as a framework with full (unmasked) k x k kernels and a
 //              separate upsample computes them, 2 * outputs * k*k*Cin * Cout per conv and
 //              2 * n * in * out per dense layer. Training is counted as 3x this (forward, weight
-//              gradient, input gradient): the convention of shared/anchors.md.
+//              gradient, input gradient): the convention of docs/anchors.md.
 // Counting is off unless `enabled`; only the thread that runs the ops touches the counters.
 
 public enum FLOPCounter {

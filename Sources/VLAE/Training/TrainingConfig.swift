@@ -42,7 +42,7 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         self.maxTrainImages = maxTrainImages
     }
 
-    /// The model-name suffix of shared/README.md: _freebits, _anneal, and _beta0.25 when beta != 1.
+    /// The model-name suffix of docs/metrics.md: _freebits, _anneal, and _beta0.25 when beta != 1.
     public var nameSuffix: String {
         (freeBits > 0 ? "_freebits" : "") + (klAnnealSteps > 0 ? "_anneal" : "")
             + (beta != 1 ? "_beta\(betaText)" : "")
