@@ -1,6 +1,7 @@
 // bench: how fast one training step is, and where the arithmetic runs at what speed.
 //
 //   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes]
+//   swift run bench --export-reference FILE      (no timing: weights and one batch for the PyTorch check)
 //
 // Table 1: images/s of one optimiser step (batch 64, steady state: warm-up steps first, then
 // the best of N), for each model config, beside the PyTorch figure of docs/anchors.md. The
