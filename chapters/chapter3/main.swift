@@ -226,7 +226,7 @@ struct Chapter3: ChapterCommand {
             let prec = x.idealNet - x.idealNetFloat
             let ans = x.bitsPerDigit - x.idealNet
             let parts = c.m.model.config.hasLatent
-                ? "discretising $z$ \(signed(disc)), the coder's one draw of $z$ per digit against the \(x.boundSamples)-draw average \(signed(draw)) (\(drawVerdict(draw, x.oneDrawStandardErrorBits ?? 0))), quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans))"
+                ? "discretising $z$ \(signed(disc)), the coder's one draw of $z$ per digit against the \(x.boundSamples)-draw average \(signed(draw)) (\(Difference(draw, se: x.oneDrawStandardErrorBits ?? 0).noiseVerdict())), quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans))"
                 : "quantising the probabilities \(signed(prec)), ANS's own overhead \(signed(ans)) (no latent: nothing to discretise or draw; its −ELBO is −log₂ p(x)\(abs(draw) >= 0.0005 ? ", and the evaluation differs by \(signed(draw))" : ""))"
             return "- **\(c.label)**: measured − continuous −ELBO = \(signed(x.bitsPerDigit - x.negELBOContinuousBits)) bits per digit, made of \(parts)."
         }
@@ -422,17 +422,11 @@ struct Chapter3: ChapterCommand {
     }
     func signed1(_ v: Double) -> String { (v >= 0 ? "+" : "−") + fmt(abs(v), 1) }
     func signed(_ v: Double) -> String { abs(v) < 0.0005 ? "0.000" : (v > 0 ? "+" : "−") + fmt(abs(v), 3) }
-    /// Whether a one-draw difference is within two standard errors of zero: sampling noise, or more.
-    func drawVerdict(_ d: Double, _ se: Double) -> String {
-        guard se > 0 else { return "no standard error measured" }
-        let z = abs(d) / se
-        return "standard error \(fmt(se, 3)): " + (z <= 2 ? "within two standard errors, sampling noise" : "\(fmt(z, 1)) standard errors, more than sampling noise explains")
-    }
     /// Where the coder's own draws of z cost more than sampling noise explains, why.
     func biasNote(_ xs: [(String, CoderMeasurement)], n: Int) -> String {
         let biased = xs.filter { x in
             let se = x.1.oneDrawStandardErrorBits ?? 0
-            return se > 0 && (x.1.idealNetFloat - x.1.negELBODiscreteBits) > 2 * se
+            return se > 0 && Difference(x.1.idealNetFloat - x.1.negELBODiscreteBits, se: se).direction == .up
         }
         guard !biased.isEmpty else {
             return "The coder's draws of $z$ cost what random draws from $q$ would, up to sampling noise over \(n) digits."

@@ -207,11 +207,11 @@ struct Chapter6: ChapterCommand {
             """)
         }
         func negELBO(_ m: TrainedModel) -> Double { -m.test.elbo }
-        func elboDiff(_ a: TrainedModel, _ b: TrainedModel) -> (mean: Double, se: Double) {
-            pairedDifference(a.test.negativeELBOPerImage.map(Double.init), b.test.negativeELBOPerImage.map(Double.init))
+        func elboDiff(_ a: TrainedModel, _ b: TrainedModel) -> Difference {
+            Difference(paired: a.test.negativeELBOPerImage.map(Double.init), b.test.negativeELBOPerImage.map(Double.init))
         }
-        func nllDiff(_ a: TrainedModel, _ b: TrainedModel) -> (mean: Double, se: Double) {
-            pairedDifference(nll[a.name]!.nllPerImage, nll[b.name]!.nllPerImage)
+        func nllDiff(_ a: TrainedModel, _ b: TrainedModel) -> Difference {
+            Difference(paired: nll[a.name]!.nllPerImage, nll[b.name]!.nllPerImage)
         }
 
         func priorText(_ m: TrainedModel) -> String {
@@ -244,10 +244,7 @@ struct Chapter6: ChapterCommand {
         func better(_ diff: Double, _ a: String, _ b: String) -> String {
             diff > 0 ? "\(a) beat \(b) by **\(fmt(diff)) nats**" : diff < 0 ? "\(a) did **not** beat \(b): it was behind by **\(fmt(-diff)) nats**" : "\(a) and \(b) tied"
         }
-        func significance(_ x: (mean: Double, se: Double)) -> String {
-            abs(x.mean) > 2 * x.se ? "more than twice its standard error of \(fmt(x.se)) over these digits"
-                                   : "less than twice its standard error of \(fmt(x.se)) over these digits, so within the noise of this test set"
-        }
+        func significance(_ x: Difference) -> String { x.clause(over: "these digits") }
 
         r.section("The AF prior against the IAF posterior", level: 3)
         r.keyNumbers([
