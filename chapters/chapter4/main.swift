@@ -17,7 +17,7 @@ struct Chapter4: ChapterCommand {
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "PixelCNN depths of the sweep (3x3 kernels).")
-    var layers: [Int] = [1, 2, 3, 4, 6]
+    var layers: [Int] = ReceptiveFieldSweep.depths
 
     @Option(name: .long, help: "Importance samples per test image for an NLL bound of every model (0: report -ELBO only).")
     var iwaeK: Int = 0
@@ -37,11 +37,11 @@ struct Chapter4: ChapterCommand {
         let fullField = fieldConfigs.last.map { f -> (label: String, field: ReceptiveField) in
             ("\(f.config.layers)-layer PixelCNN whose first layer is \(f.config.firstKernel)×\(f.config.firstKernel)", ReceptiveField(f.config))
         }!
-        let centreEarlier = 14 * 28 + 14   // pixels before the centre pixel (14, 14) in raster order
+        let centre = 14, centreEarlier = centre * 28 + centre   // pixels before the centre pixel (14, 14) in raster order
         let fieldSentences = fieldConfigs.map { f -> String in
             let rf = ReceptiveField(f.config)
             let up1 = rf.extent(rowsUp: 1).map { "one row up, \($0.left) to the left and \($0.right) to the right" } ?? ""
-            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
+            return "- **\(f.label)**: \(rf.count(row: centre, column: centre)) earlier pixels reach the logit of the pixel (14, 14), up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
         }.joined(separator: "\n")
 
         r.prose("""
@@ -54,8 +54,8 @@ struct Chapter4: ChapterCommand {
 
         This chapter tests the claim by sweeping the decoder's reach: from a factorized decoder (it sees
         nothing but $z$) through PixelCNNs \(r.cite("oord2016pixel")) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
-        to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count) of the \(centreEarlier) pixels that come
-        before a pixel in the middle of the image. Every model has the same encoder, the same
+        to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count(row: centre, column: centre)) of the \(centreEarlier) pixels that come
+        before the pixel (14, 14) in the middle of the image. Every model has the same encoder, the same
         \(options.latentDim)-dimensional code and the same training (no free bits, no annealing).
         """)
 
@@ -122,21 +122,24 @@ struct Chapter4: ChapterCommand {
 
         // The ordering this run found, stated from the numbers.
         let byKL = models.sorted { $0.test.kl > $1.test.kl }
-        let monotone = zip(models, models.dropFirst()).allSatisfy { $0.test.kl >= $1.test.kl }
-        let violations = zip(models, models.dropFirst()).filter { $0.test.kl < $1.test.kl }.map { "\($0.name) → \($1.name)" }
+        let klNoise = models.map { epochToEpochNoise($0.history.map(\.validationKL)) / ln2 }   // bits
+        let rising = models.filter { stillRising($0.history.map(\.validationKL)) }.map(\.name)
         let best = models.max { $0.test.elbo < $1.test.elbo }!
+        let bestVsFactorized = Difference(paired: models[0].test.negativeELBOPerImage.map(Double.init),
+                                          best.test.negativeELBOPerImage.map(Double.init))
         r.keyNumbers([
             KeyNumber("\(models[0].name): bits in z", models[0].test.klBits, unit: "bits", digits: 1),
             KeyNumber("\(models.last!.name): bits in z", models.last!.test.klBits, unit: "bits", digits: 1),
         ])
         r.prose("""
         Ordered by the bits in their code, the models rank: \(byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")).
-        \(monotone ? "The bits in z fall **monotonically** as the decoder's reach grows, as the paper predicts." : "The bits in z mostly fall as the decoder's reach grows, but not monotonically in this run: \(violations.joined(separator: ", ")) go the other way.")
+        Along the sweep, in the order of the decoder's reach: \(InformationPreference.bitsSentence(names: names, bits: models.map(\.test.klBits), noise: klNoise, rising: rising, epochs: models[0].run.epochsDone))
         The factorized model puts \(fmt(models[0].test.klBits, 1)) bits into $z$; the widest decoder,
         \(models.last!.name), \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
-        \(models.last!.model.latentDim) dimensions still active. The best bound belongs to \(best.name)
-        (−ELBO \(fmt(-best.test.elbo)) nats)\(best.name != models[0].name ? ": moving information from $z$ into the decoder did not cost density, it improved it" : "").
+        \(models.last!.model.latentDim) dimensions still active.
+        \(InformationPreference.bestBoundSentence(best: best.name, bestNegELBO: -best.test.elbo, factorized: models[0].name, difference: bestVsFactorized, digits: s.binary.test.count, hasNLL: iwaeK > 0))
         """)
+        for (m, noise) in zip(models, klNoise) { extras[m.name]!["kl_epoch_noise_bits"] = .number(noise) }
 
         if iwaeK > 0 {
             r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
@@ -205,15 +208,16 @@ struct Chapter4: ChapterCommand {
                      caption: "The same ten test digits (first column), then two decompressions x′ ~ p(x|z), z ~ q(z|x), from each decoder of the sweep, left to right by reach.")
         let bestAgree = zip(models, kept).max { $0.1.agreementSampled < $1.1.agreementSampled }!
         let worstAgree = zip(models, kept).min { $0.1.agreementSampled < $1.1.agreementSampled }!
-        let agreeMonotone = zip(kept, kept.dropFirst()).allSatisfy { $0.agreementSampled >= $1.agreementSampled }
         let bitsAgreeCorr = pearsonCorrelation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
         r.prose("""
         The decompressions of \(bestAgree.0.name) keep the class most often (\(fmt(bestAgree.1.agreementSampled * 100, 1))%),
         those of \(worstAgree.0.name) least often (\(fmt(worstAgree.1.agreementSampled * 100, 1))%).
-        \(agreeMonotone ? "Agreement falls monotonically as the reach grows." : "Agreement does not fall monotonically with the reach in this run.")
+        Along the sweep: \(InformationPreference.agreementSentence(names: names, agreement: kept.map(\.agreementSampled), scored: scoredCount))
         Across the decoders, agreement and bits in $z$ have a correlation of \(fmt(bitsAgreeCorr, 2)):
         \(bitsAgreeCorr > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity" : bitsAgreeCorr > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step" : "here the bits in the code say little about how often the class survives")
         (no free bits \(r.cite("kingma2016")) here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
+
+        \(InformationPreference.probeSentence(probeOnMean: kept.map(\.probeAccuracy), probeOnSample: kept.map(\.probeAccuracySampledZ)))
         """)
 
         r.section("Dimension by dimension")
@@ -253,14 +257,16 @@ struct Chapter4: ChapterCommand {
 
         r.section("Check your understanding")
         let l1 = models.first { receptiveRows($0) > 0 }!, widest = models.last!
-        let fewerBits = widest.test.kl < l1.test.kl
-        r.quiz("In this run, did the widest decoder (\(widest.name)) put fewer bits into z than the narrowest PixelCNN (\(l1.name))?",
-               choices: ["Yes: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))",
-                         "No: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))"],
-               answer: fewerBits ? 0 : 1,
-               explanation: fewerBits
+        let widestVsL1 = Difference.independent(widest.test.klBits, seA: klNoise[models.count - 1], l1.test.klBits,
+                                                seB: klNoise[models.firstIndex { $0.name == l1.name }!])
+        let quiz1 = InformationPreference.widestVsNarrowestAnswer(widestVsL1)
+        r.quiz("In this run the widest decoder (\(widest.name)) put \(fmt(widest.test.klBits, 1)) bits into z and the narrowest PixelCNN (\(l1.name)) \(fmt(l1.test.klBits, 1)); the standard error of the difference, from the two runs' epoch-to-epoch swings, is \(fmt(widestVsL1.se, 1)) bits. Did the widest decoder put fewer bits into z?",
+               choices: InformationPreference.widestVsNarrowestChoices,
+               answer: quiz1,
+               explanation: quiz1 == 0
                    ? "Information preference: whatever the decoder can predict from the pixels it sees, it models itself; only what lies outside its reach is worth the price of the code."
-                   : "The paper predicts fewer bits as the reach grows; this run does not show it between these two decoders, so look at the whole table above before trusting the trend.")
+                   : quiz1 == 1 ? "The paper predicts fewer bits as the reach grows; this run shows the opposite between these two decoders, so look at the whole table above before trusting the trend."
+                   : "A difference of \(fmt(abs(widestVsL1.mean), 1)) bits is \(fmt(widestVsL1.standardErrors, 1)) standard errors: within the noise of one training run, so this run cannot say which code is smaller.")
         let mostCollapsed = zip(models, checks).max { $0.1.inactive < $1.1.inactive }!
         r.quiz("By the course's rule (collapsed when more than 10–20% of the dimensions carry under 0.1 nats), what is \(mostCollapsed.0.name), with \(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) dimensions under 0.1 nats?",
                choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],

@@ -17,7 +17,7 @@ struct Chapter7: ChapterCommand {
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "PixelCNN depths between the factorized decoder and the full PixelCNN (3x3 kernels).")
-    var layers: [Int] = [1, 2, 3, 4, 6]
+    var layers: [Int] = ReceptiveFieldSweep.depths
 
     func run() throws { runChapter { try chapter() } }
 
