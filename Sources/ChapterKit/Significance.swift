@@ -117,3 +117,27 @@ public func pairedDifference(_ a: [Double], _ b: [Double]) -> (mean: Double, se:
     let v = diffs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(diffs.count - 1, 1))
     return (mean, (v / Double(max(diffs.count, 1))).squareRoot())
 }
+
+extension TrainedModel {
+    /// This model's −ELBO minus `other`'s, paired over the test digits both were scored on
+    /// (negative: this model's bound is better).
+    public func negELBODifference(_ other: TrainedModel) -> Difference {
+        Difference(paired: test.negativeELBOPerImage.map(Double.init), other.test.negativeELBOPerImage.map(Double.init))
+    }
+}
+
+extension Difference {
+    /// "better", "worse" or "within the noise" for a difference of costs (lower is better).
+    public var costWord: String {
+        switch direction { case .down: return "better"; case .up: return "worse"; case .withinNoise: return "within the noise" }
+    }
+    /// Three answers to "is A better than B?" (lower cost), indexed by `costAnswer`.
+    public static let costChoices = [
+        "Yes, by more than twice the standard error",
+        "No: worse, by more than twice the standard error",
+        "Neither: within twice the standard error",
+    ]
+    public var costAnswer: Int {
+        switch direction { case .down: return 0; case .up: return 1; case .withinNoise: return 2 }
+    }
+}

@@ -58,3 +58,13 @@ import Testing
                 == "Agreement does not move the same way at every step: it falls clearly at f → L1; it rises clearly at L2 → L3; the step L1 → L2 is within twice its standard error.")
     }
 }
+
+@Suite struct CostWordTests {
+    @Test func lowerCostIsBetter() {
+        #expect(Difference(-3, se: 1).costWord == "better")
+        #expect(Difference(3, se: 1).costWord == "worse")
+        #expect(Difference(1, se: 1).costWord == "within the noise")
+        #expect(Difference(-3, se: 1).costAnswer == 0 && Difference(3, se: 1).costAnswer == 1 && Difference(1, se: 1).costAnswer == 2)
+        #expect(Set(Difference.costChoices).count == 3)
+    }
+}
