@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CCairo", pkgConfig: "cairo"),
@@ -57,7 +58,8 @@ let package = Package(
         .target(
             name: "ChapterKit",
             dependencies: ["VLAE", "Notebook", "PlotServer",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Mustache", package: "swift-mustache")]),
 
         .executableTarget(name: "chapter0", dependencies: ["ChapterKit"], path: "chapters/chapter0"),
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),

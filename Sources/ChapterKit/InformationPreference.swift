@@ -27,7 +27,7 @@ public enum InformationPreference {
     /// and which models' KL was still rising when training stopped.
     public static func bitsSentence(names: [String], bits: [Double], noise: [Double], rising: [String], epochs: Int) -> String {
         let trend = StepTrend(names: names, values: bits, standardErrors: noise)
-        var s = trend.sentence("The bits in $z$", falls: "fall", rises: "rise")
+        var s = trend.sentence("The bits in $z$", falls: "fall", rises: "rise", pronoun: "they")
             .replacingOccurrences(of: "$z$ does not", with: "$z$ do not")
         s += " Each model's standard error here is the epoch-to-epoch swing of its validation KL over its last epochs"
         s += " (from \(fmt(noise.min() ?? 0, 1)) to \(fmt(noise.max() ?? 0, 1)) bits)."
@@ -89,6 +89,45 @@ public enum InformationPreference {
         "More, by more than twice the standard error",
         "Within twice the standard error: this run cannot tell",
     ]
+
+    /// What the correlation of agreement with bits in z says, in words.
+    public static func correlationSentence(_ r: Double) -> String {
+        r > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity"
+            : r > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step"
+            : "here the bits in the code say little about how often the class survives"
+    }
+
+    /// Which decoders the course's rule calls collapsed.
+    public static func collapsedSentence(_ collapsed: [String]) -> String {
+        collapsed.isEmpty ? "no decoder of this sweep is collapsed."
+            : "\(collapsed.joined(separator: ", ")) \(collapsed.count == 1 ? "is" : "are") collapsed."
+    }
+
+    /// Where the two collapse rules disagree, decoder by decoder.
+    public static func rulesSentence(_ checks: [(name: String, check: CollapseCheck)]) -> String {
+        let disagree = checks.filter { $0.check.rulesDisagree }
+        guard !disagree.isEmpty else { return "The two rules agree on every decoder here." }
+        return "The two rules disagree on " + disagree.map { m in
+            let c = m.check
+            return "\(m.name) (course's rule: \(c.course.rawValue), \(c.inactive) of \(c.dims) dimensions under 0.1 nats; mean rule: \(c.meanRuleCollapsed ? "collapsed" : "not collapsed"), \(fmt(c.meanPerDim, 3)) nats per dimension)"
+        }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones."
+    }
+
+    /// The values chapters/chapter4/prose.md is filled from: each stored property is a name its
+    /// sections use (Tests/ChapterKitTests/ProseTemplateTests.swift checks both ways). Filled as
+    /// the chapter computes them; the chapter writes the whole set to prose-values.json.
+    public struct Prose: Codable, Sendable {
+        public var citeChen = "", citeOord = "", citeOordConditional = "", citeKingma = "", citetBurda = ""
+        public var depths = "", fullFieldLabel = "", fullFieldCentre = "", centreEarlier = "", latentDim = ""
+        public var fieldList = ""
+        public var ranking = "", bitsSentence = "", factorizedBits = "", widestName = "", widestBits = "", widestActive = ""
+        public var bestBoundSentence = "", iwaeK = ""
+        public var scored = ""
+        public var bestAgreeName = "", bestAgree = "", worstAgreeName = "", worstAgree = ""
+        public var agreementSentence = "", correlation = "", correlationSentence = "", probeSentence = ""
+        public var highPercent = "", lowPercent = "", collapsedSentence = "", rulesSentence = ""
+        public init() {}
+    }
 
     static func list(_ xs: [String]) -> String {
         xs.count <= 2 ? xs.joined(separator: " and ") : xs.dropLast().joined(separator: ", ") + " and " + xs.last!

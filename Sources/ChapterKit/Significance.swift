@@ -94,13 +94,13 @@ public struct StepTrend: Sendable {
 
     /// One sentence: "<quantity> falls at every step of the sweep, each by more than twice its
     /// standard error", or which steps fall, which rise and which are within the noise.
-    public func sentence(_ quantity: String, falls: String = "falls", rises: String = "rises") -> String {
+    public func sentence(_ quantity: String, falls: String = "falls", rises: String = "rises", pronoun: String = "it") -> String {
         if isMonotone(.down) { return "\(quantity) \(falls) at every step, each step by more than twice its standard error." }
         if isMonotone(.up) { return "\(quantity) \(rises) at every step, each step by more than twice its standard error." }
         let down = steps(.down), up = steps(.up), flat = steps(.withinNoise)
         var parts: [String] = []
-        if !down.isEmpty { parts.append("it \(falls) clearly at \(down.joined(separator: ", "))") }
-        if !up.isEmpty { parts.append("it \(rises) clearly at \(up.joined(separator: ", "))") }
+        if !down.isEmpty { parts.append("\(pronoun) \(falls) clearly at \(down.joined(separator: ", "))") }
+        if !up.isEmpty { parts.append("\(pronoun) \(rises) clearly at \(up.joined(separator: ", "))") }
         if !flat.isEmpty {
             parts.append((flat.count == steps.count ? "every step" : flat.count == 1 ? "the step \(flat[0])" : "the steps \(flat.joined(separator: ", "))")
                          + (flat.count == 1 || flat.count == steps.count ? " is within twice its standard error" : " are within twice their standard errors"))

@@ -24,6 +24,8 @@ import Testing
         #expect(noisy.hasPrefix("The bits in $z$ do not move clearly from step to step"))
         #expect(noisy.contains("L3 and L4 was still rising at epoch 12"))
         #expect(!noisy.contains("monoton"))
+        let mixed = InformationPreference.bitsSentence(names: ["f", "L1", "L2"], bits: [40, 28, 27.5], noise: [0.5, 0.5, 0.5], rising: [], epochs: 3)
+        #expect(mixed.contains("they fall clearly at f → L1"))
     }
 
     @Test func agreementStepsAreJudgedAgainstTwoProportions() {

@@ -44,33 +44,21 @@ struct Chapter4: ChapterCommand {
             return "- **\(f.label)**: \(rf.count(row: centre, column: centre)) earlier pixels reach the logit of the pixel (14, 14), up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
         }.joined(separator: "\n")
 
-        r.prose("""
-        The ELBO splits the cost of an image into two parts: the nats the decoder pays to describe it given
-        the code, $-\\mathbb{E}_q[\\log p(x \\mid z)]$, and the nats of the code itself,
-        $D_{\\mathrm{KL}}(q(z \\mid x) \\| p(z))$. The paper's claim \(r.cite("chen2017")) is that the split is not arbitrary:
-        **any information the decoder can model by itself, it will, and that information stays out of
-        $z$**, because sending it through an approximate posterior costs more than modelling it directly.
-        The more the decoder can see, the less $z$ needs to say.
-
-        This chapter tests the claim by sweeping the decoder's reach: from a factorized decoder (it sees
-        nothing but $z$) through PixelCNNs \(r.cite("oord2016pixel")) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
-        to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count(row: centre, column: centre)) of the \(centreEarlier) pixels that come
-        before the pixel (14, 14) in the middle of the image. Every model has the same encoder, the same
-        \(options.latentDim)-dimensional code and the same training (no free bits, no annealing).
-        """)
+        let prose = try ProseTemplate.beside()
+        var v = InformationPreference.Prose()
+        v.citeChen = r.cite("chen2017"); v.citeOord = r.cite("oord2016pixel"); v.citeOordConditional = r.cite("oord2016conditional")
+        v.citeKingma = r.cite("kingma2016")
+        v.depths = layers.map(String.init).joined(separator: ", ")
+        v.fullFieldLabel = fullField.label
+        v.fullFieldCentre = "\(fullField.field.count(row: centre, column: centre))"
+        v.centreEarlier = "\(centreEarlier)"
+        v.latentDim = "\(options.latentDim)"
+        v.fieldList = fieldSentences
+        r.prose(try prose.render("intro", v))
 
         r.section("What a masked stack sees")
-        r.prose("""
-        A masked 3×3 layer lets a pixel read the row above it (three taps) and the pixel to its left.
-        Stacking layers widens that view upwards and to the left by one pixel per layer, but to the right
-        it grows only along the diagonal above the pixel: a tap up-and-right never chains into the pixels
-        further right in the rows just above, because those pixels' own features may only look left. That
-        region is the PixelCNN's **blind spot** \(r.cite("oord2016conditional")). Computed
-        from the masks of each configuration (and checked against a real decoder's gradient in the tests):
-
-        \(fieldSentences)
-        """)
-        r.prose("The masks themselves are one rule on the taps of a k×k kernel; in the model module:")
+        r.prose(try prose.render("masks", v))
+        r.prose(try prose.render("masksCode", v))
         r.moduleCode("masked-taps", in: "Layers/MaskedConv.swift",
                      paper: "We use two types of masks that we indicate with mask A and mask B … Mask A is applied only to the first convolutional layer … and restricts the connections to those neighboring pixels and to those colors in the current pixels that have already been predicted. On the other hand, mask B is applied to all the subsequent input-to-state convolutional transitions and relaxes the restrictions of mask A by also allowing the connection from a color to itself.",
                      source: r.citet("oord2016pixel") + ", §3.4 (binary images have one colour: mask B lets a pixel's features read themselves)")
@@ -131,18 +119,20 @@ struct Chapter4: ChapterCommand {
             KeyNumber("\(models[0].name): bits in z", models[0].test.klBits, unit: "bits", digits: 1),
             KeyNumber("\(models.last!.name): bits in z", models.last!.test.klBits, unit: "bits", digits: 1),
         ])
-        r.prose("""
-        Ordered by the bits in their code, the models rank: \(byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")).
-        Along the sweep, in the order of the decoder's reach: \(InformationPreference.bitsSentence(names: names, bits: models.map(\.test.klBits), noise: klNoise, rising: rising, epochs: models[0].run.epochsDone))
-        The factorized model puts \(fmt(models[0].test.klBits, 1)) bits into $z$; the widest decoder,
-        \(models.last!.name), \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
-        \(models.last!.model.latentDim) dimensions still active.
-        \(InformationPreference.bestBoundSentence(best: best.name, bestNegELBO: -best.test.elbo, factorized: models[0].name, difference: bestVsFactorized, digits: s.binary.test.count, hasNLL: iwaeK > 0))
-        """)
+        v.ranking = byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")
+        v.bitsSentence = InformationPreference.bitsSentence(names: names, bits: models.map(\.test.klBits), noise: klNoise, rising: rising, epochs: models[0].run.epochsDone)
+        v.factorizedBits = fmt(models[0].test.klBits, 1)
+        v.widestName = models.last!.name
+        v.widestBits = fmt(models.last!.test.klBits, 1)
+        v.widestActive = "\(models.last!.test.activeUnits())"
+        v.bestBoundSentence = InformationPreference.bestBoundSentence(best: best.name, bestNegELBO: -best.test.elbo, factorized: models[0].name,
+                                                                      difference: bestVsFactorized, digits: s.binary.test.count, hasNLL: iwaeK > 0)
+        r.prose(try prose.render("bits", v))
         for (m, noise) in zip(models, klNoise) { extras[m.name]!["kl_epoch_noise_bits"] = .number(noise) }
 
         if iwaeK > 0 {
-            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
+            v.iwaeK = "\(iwaeK)"; v.citetBurda = r.citet("burda2016")
+            r.prose(try prose.render("iwae", v))
             var rows: [[TableCell]] = []
             for m in models {
                 let nll = try s.iwaeNLLOnTestSplit(m, k: iwaeK)
@@ -156,13 +146,8 @@ struct Chapter4: ChapterCommand {
 
         r.section("What z keeps, decoder by decoder")
         let scoredCount = min(scored ?? s.defaultScoredDigits, s.binary.test.count)
-        r.prose("""
-        Bits say *how much* the code holds, not *what*. For every decoder, the same three measurements as
-        chapter 5 (one shared function, `whatZKeeps`): a **linear probe** reads the digit's class off the
-        posterior mean $\\mu(x)$; a small **digit classifier** labels decompressions $x' \\sim p(x \\mid z)$
-        of the first \(scoredCount) test digits, once with $z \\sim q(z \\mid x)$ (as the paper draws them) and
-        once with $z = \\mu(x)$; **class agreement** is the fraction labelled with the original's class.
-        """)
+        v.scored = "\(scoredCount)"
+        r.prose(try prose.render("whatZKeeps", v))
         // @cell what-z-keeps
         var kept: [WhatZKeeps] = []
         for m in models {
@@ -209,16 +194,13 @@ struct Chapter4: ChapterCommand {
         let bestAgree = zip(models, kept).max { $0.1.agreementSampled < $1.1.agreementSampled }!
         let worstAgree = zip(models, kept).min { $0.1.agreementSampled < $1.1.agreementSampled }!
         let bitsAgreeCorr = pearsonCorrelation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
-        r.prose("""
-        The decompressions of \(bestAgree.0.name) keep the class most often (\(fmt(bestAgree.1.agreementSampled * 100, 1))%),
-        those of \(worstAgree.0.name) least often (\(fmt(worstAgree.1.agreementSampled * 100, 1))%).
-        Along the sweep: \(InformationPreference.agreementSentence(names: names, agreement: kept.map(\.agreementSampled), scored: scoredCount))
-        Across the decoders, agreement and bits in $z$ have a correlation of \(fmt(bitsAgreeCorr, 2)):
-        \(bitsAgreeCorr > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity" : bitsAgreeCorr > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step" : "here the bits in the code say little about how often the class survives")
-        (no free bits \(r.cite("kingma2016")) here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
-
-        \(InformationPreference.probeSentence(probeOnMean: kept.map(\.probeAccuracy), probeOnSample: kept.map(\.probeAccuracySampledZ)))
-        """)
+        v.bestAgreeName = bestAgree.0.name; v.bestAgree = fmt(bestAgree.1.agreementSampled * 100, 1)
+        v.worstAgreeName = worstAgree.0.name; v.worstAgree = fmt(worstAgree.1.agreementSampled * 100, 1)
+        v.agreementSentence = InformationPreference.agreementSentence(names: names, agreement: kept.map(\.agreementSampled), scored: scoredCount)
+        v.correlation = fmt(bitsAgreeCorr, 2)
+        v.correlationSentence = InformationPreference.correlationSentence(bitsAgreeCorr)
+        v.probeSentence = InformationPreference.probeSentence(probeOnMean: kept.map(\.probeAccuracy), probeOnSample: kept.map(\.probeAccuracySampledZ))
+        r.prose(try prose.render("agreement", v))
 
         r.section("Dimension by dimension")
         let inactive = models.map { CollapseCheck($0.test).inactive }
@@ -234,24 +216,17 @@ struct Chapter4: ChapterCommand {
 
         r.section("Collapsed or not? Two rules")
         let checks = models.map { CollapseCheck($0.test) }
-        r.prose("""
-        The course notes call a model **collapsed when more than 10–20% of its latent dimensions carry under
-        0.1 nats** (here: over \(fmt(CollapseCheck.highFraction * 100, 0))% collapsed, \(fmt(CollapseCheck.lowFraction * 100, 0))–\(fmt(CollapseCheck.highFraction * 100, 0))% the rule's grey zone).
-        Chapter 2 used a different rule: collapsed when the *mean* KL per dimension is under 0.1 nats. The
-        mean rule cannot see a code whose nats sit in a few dimensions while the rest are dead; the course's
-        rule can.
-        """)
+        v.highPercent = fmt(CollapseCheck.highFraction * 100, 0); v.lowPercent = fmt(CollapseCheck.lowFraction * 100, 0)
+        r.prose(try prose.render("collapseRules", v))
         r.table(header: ["decoder", "dims under 0.1 nats", "share", "course rule", "mean KL per dim (nats)", "mean rule"],
                 rows: zip(models, checks).map { m, c in
                     [.text(m.name), .text("\(c.inactive) / \(c.dims)"), .text("\(fmt(c.inactiveFraction * 100, 0))%"), .text(c.course.rawValue),
                      .num(c.meanPerDim, 3), .text(c.meanRuleCollapsed ? "collapsed" : "not collapsed")]
                 }, caption: "Both rules applied to the test KL per dimension of every decoder.")
-        let disagree = zip(models, checks).filter { $0.1.rulesDisagree }.map { $0.0.name }
-        let collapsedCourse = zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name }
-        r.prose("""
-        By the course's rule, \(collapsedCourse.isEmpty ? "no decoder of this sweep is collapsed" : "\(collapsedCourse.joined(separator: ", ")) \(collapsedCourse.count == 1 ? "is" : "are") collapsed").
-        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on " + zip(models, checks).filter { $0.1.rulesDisagree }.map { m, c in "\(m.name) (course's rule: \(c.course.rawValue), \(c.inactive) of \(c.dims) dimensions under 0.1 nats; mean rule: \(c.meanRuleCollapsed ? "collapsed" : "not collapsed"), \(fmt(c.meanPerDim, 3)) nats per dimension)" }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones.")
-        """)
+        v.collapsedSentence = InformationPreference.collapsedSentence(zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name })
+        v.rulesSentence = InformationPreference.rulesSentence(zip(models, checks).map { (name: $0.name, check: $1) })
+        r.prose(try prose.render("collapseVerdict", v))
+        try s.recordProseValues(v)
 
         for m in models { s.record(m, extra: extras[m.name]!) }
 
