@@ -64,7 +64,7 @@ public enum LossyCode {
         switch d.direction {
         case .up: return first + "The posterior's noise moves z away from the digit's own code; removing it keeps more classes. " + lost
         case .down: return first + "Here the mean code did worse than a sampled one, by more than the noise. " + lost
-        case .withinNoise: return first + "Within the noise: the code's own noise costs no measurable agreement here. " + lost
+        case .withinNoise: return first + "Within the noise of these digits: this run cannot tell whether the code's own noise costs agreement. " + lost
         }
     }
 }

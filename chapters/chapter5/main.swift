@@ -174,11 +174,11 @@ struct Chapter5: ChapterCommand {
                 rows: [[.text(factorized.name), .num(keptF.agreementSampled * 100, 1), .num(heldF.agreementSampled * 100, 1), .num(heldF.agreementMean * 100, 1)],
                        [.text(vlae.name), .num(keptV.agreementSampled * 100, 1), .num(heldV.agreementSampled * 100, 1), .num(heldV.agreementMean * 100, 1)]],
                 caption: "Class agreement on the first \(keptV.scored) test digits (above) and on the first \(heldV.scored) validation digits, which training only reports on and the search never looked at; the classifier labels \(fmt(heldV.classifierAccuracy * 100, 1))% of those real validation digits correctly.")
-        let heldDelta = heldV.agreementSampled - keptV.agreementSampled
+        let heldDelta = Difference.proportions(heldV.agreementSampled, keptV.agreementSampled, n1: heldV.scored, n2: keptV.scored)
         let barValidation = LossyCode.againstBar(heldV.agreementSampled, n: heldV.scored)
         r.prose("""
         A check on digits the choice never saw: on \(heldV.scored) validation digits, \(fmt(heldV.agreementSampled * 100, 1))% of the VLAE's
-        decompressions keep the digit (\(fmt(heldV.agreementMean * 100, 1))% at $z = \\mu(x)$), \(abs(heldDelta) < 0.005 ? "the same as" : "\(fmt(abs(heldDelta) * 100, 1)) points \(heldDelta > 0 ? "more than" : "fewer than")") on the test digits,
+        decompressions keep the digit (\(fmt(heldV.agreementMean * 100, 1))% at $z = \\mu(x)$), \(heldDelta.isClear ? "\(fmt(abs(heldDelta.mean) * 100, 1)) points \(heldDelta.mean > 0 ? "more than" : "fewer than") on the test digits (more than twice the standard error of \(fmt(heldDelta.se * 100, 1)) points)" : "within the noise of the test digits' \(fmt(keptV.agreementSampled * 100, 1))% (\(fmt(abs(heldDelta.mean) * 100, 1)) points apart, less than twice the standard error of \(fmt(heldDelta.se * 100, 1)))"),
         and \(fmt(barValidation.standardErrors, 1)) standard errors \(barValidation.mean >= 0 ? "above" : "below") the bar of 90%\(barValidation.direction == .down ? ": on fresh digits this code keeps the digit less often than 9 times in 10" : barValidation.direction == .up ? ": on fresh digits it keeps the digit at least 9 times in 10" : ", within the noise of these digits"). The factorized model's decompressions keep it \(fmt(heldF.agreementSampled * 100, 1))% of the time there.
         """)
 
@@ -197,13 +197,14 @@ struct Chapter5: ChapterCommand {
         r.moduleCode("logsumexp", in: "Layers/Reductions.swift")
         func iwae(_ m: TrainedModel) throws -> IWAEResult { try s.iwaeNLLOnTestSplit(m, k: k) }
         let nllF = try iwae(factorized).mean, nllV = try iwae(vlae).mean
+        let vlaeVsFactorizedNLL = Difference(paired: try iwae(vlae).nllPerImage, try iwae(factorized).nllPerImage)   // < 0: the VLAE is better
         r.table(header: ["model", "bits in z", "−ELBO (nats)", "NLL, IWAE k=\(k) (nats)"],
                 rows: [[.text(factorized.name), .num(factorized.test.klBits, 1), .num(-factorized.test.elbo), .num(nllF)],
                        [.text(vlae.name), .num(vlae.test.klBits, 1), .num(-vlae.test.elbo), .num(nllV)]],
                 caption: "MNIST-5k test split, every digit.")
         r.prose("""
-        As a density model the VLAE is \(nllV < nllF ? "the better one" : "the worse one"): an NLL bound of
-        \(fmt(nllV)) nats against \(fmt(nllF)) for the factorized model.
+        As a density model the VLAE is \(vlaeVsFactorizedNLL.direction == .down ? "the better one" : vlaeVsFactorizedNLL.direction == .up ? "the worse one" : "level with the factorized model, within the noise"): an NLL bound of
+        \(fmt(nllV)) nats against \(fmt(nllF)) for the factorized model, a difference \(vlaeVsFactorizedNLL.clause(unit: "nats", over: "these \(s.binary.test.count) digits")).
         """)
 
         // The measured search: every VLAE configuration tried, from the cache (or trained with --search).
@@ -295,15 +296,20 @@ struct Chapter5: ChapterCommand {
                          caption: "Each point is one configuration of the table above\(recorded.isEmpty ? "" : " (recorded rows included)"), coloured by the decoder's reach and the prior. The targets: at least 90% up the vertical axis, at most \(fmt(budget, 1)) bits along the horizontal one.",
                          width: 720, height: 420)
             let corr = pearsonCorrelation(measured.map { $0.bits! }, measured.map { $0.agreementSampled! })
-            let gainMean = measured.map { $0.agreementMean! - $0.agreementSampled! }.reduce(0, +) / Double(measured.count)
+            let gains = measured.map { $0.agreementMean! - $0.agreementSampled! }
+            let gainMean = gains.reduce(0, +) / Double(measured.count)
+            // the spread of the configurations' gains gives the standard error of their mean
+            let gainSE = gains.count < 2 ? 0 : (gains.map { ($0 - gainMean) * ($0 - gainMean) }.reduce(0, +) / Double(gains.count - 1) / Double(gains.count)).squareRoot()
+            let gain = Difference(gainMean, se: gainSE)
             r.metrics.extra["search_correlation_bits_agreement"] = corr
             r.metrics.extra["search_mean_gain_at_mean"] = gainMean
+            r.metrics.extra["search_mean_gain_at_mean_standard_error"] = gainSE
             let winners = measured.filter { $0.agreementSampled! >= 0.9 && $0.bits! <= budget && $0.nll! < nllF }
             let inBudget = measured.filter { $0.bits! <= budget && $0.nll! < nllF }
             let bestInBudget = inBudget.max { $0.agreementSampled! < $1.agreementSampled! }
             r.prose("""
             What the search measured: \(measured.count >= 3 ? "across the \(measured.count) VLAEs, agreement and bits in $z$ have a correlation of \(fmt(corr, 2))" : "\(measured.count) VLAEs, too few for a correlation of agreement with bits in $z$"); decoding at $z = \\mu(x)$ instead of a sampled $z$ \(gainMean >= 0 ? "adds" : "takes away") \(fmt(abs(gainMean) * 100, 1)) points of agreement on
-            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.variant.label(options) }.joined(separator: "; ")).")
+            average (standard error \(fmt(gainSE * 100, 1)) points over the configurations)\(gain.direction == .up ? ", so part of what is lost is the code's own noise, not the decoder" : gain.isClear ? "" : ", within the noise"). \(winners.isEmpty ? "**No configuration meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.variant.label(options) }.joined(separator: "; ")).")
             \(winners.isEmpty ? (bestInBudget.map { "Within the bit budget and with the better NLL, the most decompressions keep the digit with \($0.variant.label(options)): \(fmt($0.agreementSampled! * 100, 1))% with a sampled $z$, \(fmt($0.agreementMean! * 100, 1))% at $z = \\mu(x)$." } ?? "") : "")
             """)
             // Why this chapter's VLAE: its own row, and the measured rows that differ from it in one setting.
@@ -415,6 +421,9 @@ struct Chapter5: ChapterCommand {
                                "classifier_validation_accuracy": .number(heldV.classifierAccuracy),
                                "class_agreement_at_mean_change": .number(change.mean),
                                "class_agreement_at_mean_change_standard_error": .number(change.se),
+                               "validation_minus_test_agreement_standard_error": .number(heldDelta.se),
+                               "nll_minus_factorized_nats": .number(vlaeVsFactorizedNLL.mean),
+                               "nll_minus_factorized_standard_error": .number(vlaeVsFactorizedNLL.se),
                                "free_bits_allowance_bits": .number(floorBits),
                                "bits_within_allowance": .number(vlae.test.klBits - aboveFloorBits),
                                "bits_above_allowance": .number(aboveFloorBits),
