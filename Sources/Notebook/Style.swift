@@ -42,7 +42,7 @@ enum Style {
     table { border-collapse: collapse; margin: 1.4rem auto; font-size: .86rem; min-width: 60%; }
     .table-wrap { max-width: 100%; overflow-x: auto; }
     @media (min-width: 64rem) {
-        .table-wrap.wide { width: min(74rem, calc(100vw - 3rem)); margin-left: calc(50% - min(37rem, 50vw - 1.5rem)); }
+        .table-wrap.wide { width: min(74rem, calc(100vw - 3rem)); max-width: none; margin-left: calc(50% - min(37rem, 50vw - 1.5rem)); }
     }
     @media print { .table-wrap.wide { width: auto; margin-left: 0; } }
     caption { caption-side: bottom; font-size: .8rem; color: var(--muted); padding-top: .5rem; text-align: left; }
