@@ -126,6 +126,8 @@ public enum InformationPreference {
         public var bestAgreeName = "", bestAgree = "", worstAgreeName = "", worstAgree = ""
         public var agreementSentence = "", correlation = "", correlationSentence = "", probeSentence = ""
         public var highPercent = "", lowPercent = "", collapsedSentence = "", rulesSentence = ""
+        public var l1Name = "", l1Bits = "", quiz1SE = "", quiz1Gap = "", quiz1Ses = ""
+        public var collapsedName = "", collapsedInactive = "", collapsedDims = "", collapsedPercent = "", collapsedMeanRule = "", collapsedMeanPerDim = ""
         public init() {}
     }
 

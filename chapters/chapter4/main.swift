@@ -226,7 +226,6 @@ struct Chapter4: ChapterCommand {
         v.collapsedSentence = InformationPreference.collapsedSentence(zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name })
         v.rulesSentence = InformationPreference.rulesSentence(zip(models, checks).map { (name: $0.name, check: $1) })
         r.prose(try prose.render("collapseVerdict", v))
-        try s.recordProseValues(v)
 
         for m in models { s.record(m, extra: extras[m.name]!) }
 
@@ -235,27 +234,25 @@ struct Chapter4: ChapterCommand {
         let widestVsL1 = Difference.independent(widest.test.klBits, seA: klNoise[models.count - 1], l1.test.klBits,
                                                 seB: klNoise[models.firstIndex { $0.name == l1.name }!])
         let quiz1 = InformationPreference.widestVsNarrowestAnswer(widestVsL1)
-        r.quiz("In this run the widest decoder (\(widest.name)) put \(fmt(widest.test.klBits, 1)) bits into z and the narrowest PixelCNN (\(l1.name)) \(fmt(l1.test.klBits, 1)); the standard error of the difference, from the two runs' epoch-to-epoch swings, is \(fmt(widestVsL1.se, 1)) bits. Did the widest decoder put fewer bits into z?",
-               choices: InformationPreference.widestVsNarrowestChoices,
-               answer: quiz1,
-               explanation: quiz1 == 0
-                   ? "Information preference: whatever the decoder can predict from the pixels it sees, it models itself; only what lies outside its reach is worth the price of the code."
-                   : quiz1 == 1 ? "The paper predicts fewer bits as the reach grows; this run shows the opposite between these two decoders, so look at the whole table above before trusting the trend."
-                   : "A difference of \(fmt(abs(widestVsL1.mean), 1)) bits is \(fmt(widestVsL1.standardErrors, 1)) standard errors: within the noise of one training run, so this run cannot say which code is smaller.")
+        v.l1Name = l1.name; v.l1Bits = fmt(l1.test.klBits, 1); v.quiz1SE = fmt(widestVsL1.se, 1)
+        v.quiz1Gap = fmt(abs(widestVsL1.mean), 1); v.quiz1Ses = fmt(widestVsL1.standardErrors, 1)
+        r.quiz(try prose.render("quiz1", v), choices: InformationPreference.widestVsNarrowestChoices, answer: quiz1,
+               explanation: try prose.render(["quiz1Fewer", "quiz1More", "quiz1Noise"][quiz1], v))
         let mostCollapsed = zip(models, checks).max { $0.1.inactive < $1.1.inactive }!
-        r.quiz("By the course's rule (collapsed when more than 10–20% of the dimensions carry under 0.1 nats), what is \(mostCollapsed.0.name), with \(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) dimensions under 0.1 nats?",
-               choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
-               answer: mostCollapsed.1.course == .collapsed ? 0 : mostCollapsed.1.course == .greyZone ? 1 : 2,
-               explanation: "\(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) is \(fmt(mostCollapsed.1.inactiveFraction * 100, 0))% of the dimensions. The mean rule of chapter 2 says \(mostCollapsed.1.meanRuleCollapsed ? "collapsed" : "not collapsed") (mean \(fmt(mostCollapsed.1.meanPerDim, 3)) nats per dimension).")
-        r.quiz("Which decoder's decompressions kept the digit's class most often in this run?",
-               choices: models.map { $0.name },
-               answer: models.firstIndex { $0.name == bestAgree.0.name }!,
-               explanation: "\(bestAgree.0.name): \(fmt(bestAgree.1.agreementSampled * 100, 1))% of its decompressions were labelled with the original class (the table above).")
+        let c = mostCollapsed.1
+        v.collapsedName = mostCollapsed.0.name; v.collapsedInactive = "\(c.inactive)"; v.collapsedDims = "\(c.dims)"
+        v.collapsedPercent = fmt(c.inactiveFraction * 100, 0); v.collapsedMeanRule = c.meanRuleCollapsed ? "collapsed" : "not collapsed"
+        v.collapsedMeanPerDim = fmt(c.meanPerDim, 3)
+        r.quiz(try prose.render("quiz2", v), choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
+               answer: c.course == .collapsed ? 0 : c.course == .greyZone ? 1 : 2, explanation: try prose.render("quiz2Explanation", v))
+        r.quiz(try prose.render("quiz3", v), choices: models.map { $0.name }, answer: models.firstIndex { $0.name == bestAgree.0.name }!,
+               explanation: try prose.render("quiz3Explanation", v))
         let fieldL6 = ReceptiveField(PixelCNNConfig(layers: 6, kernel: 3))
-        r.quiz("A stack of six masked 3×3 layers: how many pixels of the row just above a pixel reach its logit?",
+        r.quiz(try prose.render("quiz4", v),
                choices: ["3 (one column either side)", "\(fieldL6.extent(rowsUp: 1).map { $0.left + $0.right + 1 } ?? 0) (\(fieldL6.extent(rowsUp: 1)?.left ?? 0) to the left, \(fieldL6.extent(rowsUp: 1)?.right ?? 0) to the right)", "13 (six columns either side)"],
                answer: 1,
-               explanation: "To the left the field grows one column per layer; to the right only along the diagonal above, so most of the row just above on the right is the blind spot (the drawing above).")
+               explanation: try prose.render("quiz4Explanation", v))
+        try s.recordProseValues(v)
 
         r.references()
 
