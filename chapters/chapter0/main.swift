@@ -36,7 +36,7 @@ struct Chapter0: ChapterCommand {
         }
         let strongView = strongConfig.map { p -> String in
             let rf = ReceptiveField(p)
-            return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count) earlier pixels reach each pixel's logit, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
+            return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count(row: 14, column: 14)) of the \(14 * 28 + 14) earlier pixels reach the logit of the pixel (14, 14) in the middle of the image, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
         } ?? "a stack of masked convolutions"
         r.prose("""
         Both models are VAEs \(r.cite("kingma2014")) with the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
