@@ -60,10 +60,11 @@ struct Chapter7: ChapterCommand {
 
         // The slider's frames: one set of images per decoder, every image the same size.
         let fields = models.map { $0.model.config.receptiveField }
-        let seen = fields.map { $0?.count ?? 0 }
+        // the pixel the slider draws; pixels of a field that fall off the image's edge are not seen
+        let (row, column) = (16, 14)
+        let seen = fields.map { $0?.count(row: row, column: column) ?? 0 }
         let klMax = kept.flatMap(\.klPerDim).max() ?? 1
         let probeDigit = kept[0].originals[kept[0].digitLabels.firstIndex(of: 2) ?? 0]
-        let (row, column) = (16, 14)
         var stops: [SliderStop] = []
         var sizes: (field: (width: Int, height: Int), strip: (width: Int, height: Int)) = ((0, 0), (0, 0))
         let (barWidth, barHeight) = (420, 250)
@@ -104,8 +105,8 @@ struct Chapter7: ChapterCommand {
         share of \(kept[0].scored) test digits whose decompression (with $z$ sampled from $q(z \\mid x)$, or $z$ at
         its mean $\\mu(x)$) the book's digit classifier (\(fmt(kept[0].classifierAccuracy * 100, 1))% on
         real test digits) labels with the original's class, and **active dims** the code dimensions carrying
-        more than 0.1 nats. The pixels seen are the decoder's true receptive field, counted from its masks
-        (the PixelCNN's blind spot included), not estimated.
+        more than 0.1 nats. The pixels seen are the decoder's true receptive field at the slider's pixel (\(row), \(column)), counted from
+        its masks (the PixelCNN's blind spot included, the field's part beyond the image's edge left out), not estimated.
         """)
 
         r.section("All positions at once")
