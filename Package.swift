@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
         .executableTarget(name: "chapter3", dependencies: ["ChapterKit"], path: "chapters/chapter3"),
         .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4", exclude: ["prose.md"]),
-        .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
+        .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5", exclude: ["prose.md"]),
         .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),
         .executableTarget(name: "chapter7", dependencies: ["ChapterKit"], path: "chapters/chapter7"),
         .executableTarget(name: "chapter8", dependencies: ["ChapterKit"], path: "chapters/chapter8"),

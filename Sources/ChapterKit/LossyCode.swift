@@ -67,4 +67,41 @@ public enum LossyCode {
         case .withinNoise: return first + "Within the noise of these digits: this run cannot tell whether the code's own noise costs agreement. " + lost
         }
     }
+
+    /// The validation digits' agreement against the test digits' (validation minus test).
+    public static func validationVsTest(_ d: Difference, testAgreement: Double) -> String {
+        d.isClear
+            ? "\(fmt(abs(d.mean) * 100, 1)) points \(d.mean > 0 ? "more than" : "fewer than") on the test digits (more than twice the standard error of \(fmt(d.se * 100, 1)) points)"
+            : "within the noise of the test digits' \(fmt(testAgreement * 100, 1))% (\(fmt(abs(d.mean) * 100, 1)) points apart, less than twice the standard error of \(fmt(d.se * 100, 1)))"
+    }
+
+    /// The validation digits' agreement against the bar.
+    public static func validationBar(_ d: Difference) -> String {
+        "\(fmt(d.standardErrors, 1)) standard errors \(d.mean >= 0 ? "above" : "below") the bar of 90%"
+            + (d.direction == .down ? ": on fresh digits this code keeps the digit less often than 9 times in 10"
+               : d.direction == .up ? ": on fresh digits it keeps the digit at least 9 times in 10" : ", within the noise of these digits")
+    }
+
+    /// The VLAE's NLL against the factorized model's (VLAE minus factorized), in a word.
+    public static func nllVerdict(_ d: Difference) -> String {
+        d.direction == .down ? "the better one" : d.direction == .up ? "the worse one" : "level with the factorized model, within the noise"
+    }
+
+    /// The values chapters/chapter5/prose.md is filled from: each stored property is a name its
+    /// sections use (Tests/ChapterKitTests/ProseTemplateTests.swift checks both ways).
+    public struct Prose: Codable, Sendable {
+        public var citetBowman = "", citeChen = "", citeOord = "", citeOordConditional = "", citetBurda = ""
+        public var layers = "", channels = "", latentDim = "", fieldCount = "", rowsAbove = "", columnsLeft = "", rowAbove = ""
+        public var priorSentence = "", epochs = "", objective = "", configurationSentence = ""
+        public var factorizedBits = "", vlaeBits = "", ratioPercent = "", paperFactorized = "", paperVLAE = "", paperRatioPercent = ""
+        public var paperVLAELayers = "", layersText = "", ourPrior = "", trainDigits = "", codeSizeNote = "", allowanceNote = ""
+        public var lambda = "", allowanceBits = "", withinAllowanceBits = "", aboveAllowanceBits = "", dimsBelow = ""
+        public var scored = "", classifierPercent = "", vlaeAgreement = "", vlaeAgreementAtMean = "", factorizedAgreement = ""
+        public var factorizedAgreementAtMean = "", ratioPercentRounded = "", keepsSentence = ""
+        public var vlaeProbe = "", vlaeProbeSampled = "", factorizedProbe = "", factorizedProbeSampled = ""
+        public var validationScored = "", validationAgreement = "", validationAgreementAtMean = "", validationVsTest = ""
+        public var validationBar = "", validationFactorized = ""
+        public var k = "", testDigits = "", nllVerdict = "", vlaeNLL = "", factorizedNLL = "", nllClause = ""
+        public init() {}
+    }
 }

@@ -36,4 +36,16 @@ import Testing
         #expect(LossyCode.meanVsSampleAnswer(LossyCode.meanVsSample(sampled: 0.60, atMean: 0.80, n: 500)) == 0)
         #expect(LossyCode.meanVsSampleAnswer(LossyCode.meanVsSample(sampled: 0.80, atMean: 0.60, n: 500)) == 1)
     }
+
+    @Test func validationAndNLLSentencesFollowTheRule() {
+        // 77% of 100 validation digits against 69% of 100 test digits: se 6.3 points, within the noise
+        let d = Difference.proportions(0.77, 0.69, n1: 100, n2: 100)
+        #expect(LossyCode.validationVsTest(d, testAgreement: 0.69).hasPrefix("within the noise of the test digits' 69.0%"))
+        #expect(LossyCode.validationVsTest(Difference.proportions(0.95, 0.69, n1: 500, n2: 500), testAgreement: 0.69)
+                .hasPrefix("26.0 points more than on the test digits"))
+        #expect(LossyCode.validationBar(LossyCode.againstBar(0.77, n: 100)).hasSuffix("less often than 9 times in 10"))
+        #expect(LossyCode.validationBar(LossyCode.againstBar(0.89, n: 100)).hasSuffix("within the noise of these digits"))
+        #expect(LossyCode.nllVerdict(Difference(-27, se: 0.45)) == "the better one")
+        #expect(LossyCode.nllVerdict(Difference(0.3, se: 0.45)) == "level with the factorized model, within the noise")
+    }
 }

@@ -47,39 +47,30 @@ struct Chapter5: ChapterCommand {
         if let vlaeLayers { variant.layers = vlaeLayers }
         let field = ReceptiveField(variant.decoder)
 
-        r.prose("""
-        Chapter 2 showed a decoder strong enough to ignore $z$ altogether, as \(r.citet("bowman2016")) first saw with text. The paper \(r.cite("chen2017")) turns
-        that weakness into a design tool: information that the decoder can model *locally* stays out of $z$,
-        because putting it in $z$ costs extra nats. So give the decoder a deliberately small receptive field,
-        and $z$ should keep what the decoder cannot see from nearby pixels: the **global structure** of the
-        image, such as which digit it is and its overall shape, while local texture (the exact path of a
-        stroke, its thickness, noise) is left to the decoder. The result is a *lossy* code, and the model is
-        the Variational Lossy Autoencoder (VLAE). Whether our VLAE's code really keeps the digit is measured
-        below, not assumed.
-        """)
+        let prose = try ProseTemplate.beside()
+        var v = LossyCode.Prose()
+        v.citetBowman = r.citet("bowman2016"); v.citeChen = r.cite("chen2017")
+        r.prose(try prose.render("intro", v))
 
         r.section("Two decoders")
         let up1 = field.extent(rowsUp: 1)
-        r.prose("""
-        Both models share the encoder and the conditioning network of chapter 1. The **factorized** decoder
-        must put every pixel's fate in $z$. The **VLAE** decoder is a PixelCNN \(r.cite("oord2016pixel")) of
-        \(variant.layers) masked 3×3 layers with \(variant.channels) channels, on a \(variant.latentDim)-dimensional code:
-        each pixel's logit sees $z$ and \(field.count) earlier pixels, up to \(field.rowsAbove) rows above and \(field.columnsLeftInRow) to the
-        left in its own row; in the row just above it sees \(up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"),
-        because a stack of masked convolutions has a blind spot up and to the right \(r.cite("oord2016conditional")) (chapter 4 draws it).
-        Never the whole digit.\(variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE).") It is trained for \(variant.trainingEpochs(options)) epochs with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
-        \(variant == BookModels.vlaeLossy ? "This is not the book's VLAE of chapters 3, 6, 7 and 8 (\(BookModels.vlaeDefault.label): \(BookModels.vlaeDefault.layers) layers, a \(BookModels.vlaeDefault.latentDim)-dimensional code, prior N(0, I)); it is the configuration chosen from the measured search at the end of this chapter, which shows both and says why." : "Its settings were changed from this chapter's default (\(BookModels.vlaeLossy.label)) by this run's flags.")
-        """)
+        v.citeOord = r.cite("oord2016pixel"); v.citeOordConditional = r.cite("oord2016conditional")
+        v.layers = "\(variant.layers)"; v.channels = "\(variant.channels)"; v.latentDim = "\(variant.latentDim)"
+        v.fieldCount = "\(field.count)"; v.rowsAbove = "\(field.rowsAbove)"; v.columnsLeft = "\(field.columnsLeftInRow)"
+        v.rowAbove = up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"
+        v.priorSentence = variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE)."
+        v.epochs = "\(variant.trainingEpochs(options))"
+        v.objective = variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)"
+        v.configurationSentence = variant == BookModels.vlaeLossy
+            ? "This is not the book's VLAE of chapters 3, 6, 7 and 8 (\(BookModels.vlaeDefault.label): \(BookModels.vlaeDefault.layers) layers, a \(BookModels.vlaeDefault.latentDim)-dimensional code, prior N(0, I)); it is the configuration chosen from the measured search at the end of this chapter, which shows both and says why."
+            : "Its settings were changed from this chapter's default (\(BookModels.vlaeLossy.label)) by this run's flags."
+        r.prose(try prose.render("twoDecoders", v))
         // @cell models
         let factorized = try s.train(BookModels.factorized(options))
         let vlae = try s.train(BookModels.vlae(options, variant))
         // @end
         r.code("models")
-        r.prose("""
-        What makes the VLAE's decoder local is visible in its code: every layer reads the image only through
-        a masked convolution of the layer below, so a pixel's logit sees $z$ (through $h$, added at every
-        layer) and the earlier pixels within the stack's reach, nothing further. In the model module:
-        """)
+        r.prose(try prose.render("decoderCode", v))
         r.moduleCode("pixelcnn-decoder", in: "Models/Decoders.swift",
                      paper: "$$p_{\\mathrm{local}}(x \\mid z) = \\prod_i p(x_i \\mid z, x_{\\mathrm{WindowAround}(i)})$$",
                      source: r.citet("chen2017") + ", §3.1")
@@ -99,29 +90,18 @@ struct Chapter5: ChapterCommand {
         let floorBits = Double(variant.freeNats) / log(2)
         let belowFloor = vlae.test.klPerDim.filter { $0 < Double(variant.freeBits) }.count
         let aboveFloorBits = vlae.test.klPerDim.reduce(0) { $0 + max(0, $1 - Double(variant.freeBits)) } / log(2)
-        r.prose("""
-        The code of the factorized model holds **\(fmt(factorized.test.klBits, 1)) bits** per test digit; the
-        VLAE's holds **\(fmt(vlae.test.klBits, 1)) bits**, \(fmt(100 * ratio, 1))% of it.
-        The paper reports \(paperFactorized) bits for a VAE with a factorized decoder and \(paperVLAE) bits
-        (\(fmt(100 * paperVLAE / paperFactorized, 1))%) for its VLAE, whose decoder is a \(paperVLAELayers)-layer PixelCNN and whose prior is an
-        autoregressive flow (the AF prior), on the full MNIST with a 64-dimensional code. Our VLAE's decoder has \(variant.layers)
-        \(variant.layers == 1 ? "layer" : "layers") and its prior is \(variant.prior == .gaussian ? "N(0, I)" : "the AF prior too"); our data
-        (\(s.data.train.count) training digits)\(variant.latentDim < 64 ? ", code size" : "") and training are smaller, so compare the direction and
-        the ratio, not the digits. \(LossyCode.allowanceNote(vlaeBits: vlae.test.klBits, withinAllowanceBits: vlae.test.klBits - aboveFloorBits, allowanceBits: floorBits))
-        """ + (variant.freeBits > 0 ? """
-         Free bits remove the KL penalty below $\\lambda$ per dimension; they do not force a dimension to
-        use it. Here the allowance is \(variant.latentDim) × \(fmt(Double(variant.freeBits), 2)) nats = \(fmt(floorBits, 1)) bits: of the VLAE's
-        \(fmt(vlae.test.klBits, 1)) bits, \(fmt(vlae.test.klBits - aboveFloorBits, 1)) sit within the allowance (free of charge) and
-        \(fmt(aboveFloorBits, 1)) above it, paid for at full price; \(belowFloor) of \(variant.latentDim) dimensions carry less than the
-        allowance on the test digits.
-        """ : ""))
+        v.factorizedBits = fmt(factorized.test.klBits, 1); v.vlaeBits = fmt(vlae.test.klBits, 1); v.ratioPercent = fmt(100 * ratio, 1)
+        v.paperFactorized = "\(paperFactorized)"; v.paperVLAE = "\(paperVLAE)"; v.paperRatioPercent = fmt(100 * paperVLAE / paperFactorized, 1)
+        v.paperVLAELayers = "\(paperVLAELayers)"; v.layersText = "\(variant.layers) \(variant.layers == 1 ? "layer" : "layers")"
+        v.ourPrior = variant.prior == .gaussian ? "N(0, I)" : "the AF prior too"
+        v.trainDigits = "\(s.data.train.count)"; v.codeSizeNote = variant.latentDim < 64 ? ", code size" : ""
+        v.allowanceNote = LossyCode.allowanceNote(vlaeBits: vlae.test.klBits, withinAllowanceBits: vlae.test.klBits - aboveFloorBits, allowanceBits: floorBits)
+        v.lambda = fmt(Double(variant.freeBits), 2); v.allowanceBits = fmt(floorBits, 1)
+        v.withinAllowanceBits = fmt(vlae.test.klBits - aboveFloorBits, 1); v.aboveAllowanceBits = fmt(aboveFloorBits, 1); v.dimsBelow = "\(belowFloor)"
+        r.prose(try prose.render("bits", v) + (variant.freeBits > 0 ? "\n" + (try prose.render("freeBits", v)) : ""))
 
         r.section("Decompressions")
-        r.prose("""
-        Encode a test digit, draw $z \\sim q(z \\mid x)$, and decode $x' \\sim p(x \\mid z)$: a lossy
-        decompression. Each row is one test digit (the first of its class in the test split) followed by six
-        decompressions, each from a fresh $z$.
-        """)
+        r.prose(try prose.render("decompressions", v))
         // @cell what-z-keeps
         let keptF = try s.whatZKeeps(factorized, scored: scoredCount)
         let keptV = try s.whatZKeeps(vlae, scored: scoredCount)
@@ -135,14 +115,8 @@ struct Chapter5: ChapterCommand {
                      caption: "Factorized decoder, z ~ q(z|x): every pixel is drawn independently given z, so samples are speckled around a blurry mean.")
 
         r.section("What the code knows")
-        r.prose("""
-        Pictures can flatter. A **linear probe** predicts the digit class from the posterior mean $\\mu(x)$
-        with logistic regression (trained on the training split); applied to a sampled $z \\sim q(z \\mid x)$
-        instead, it shows how much of the class survives the code's noise. A small convolutional
-        **classifier**, trained on the training digits, labels decompressions of the first \(scoredCount) test
-        digits (one each): **class agreement** is the fraction labelled with the original's class. It is
-        scored with $z \\sim q(z \\mid x)$, as the paper draws decompressions, and with $z = \\mu(x)$.
-        """)
+        v.scored = "\(scoredCount)"
+        r.prose(try prose.render("whatTheCodeKnows", v))
         let clf = keptV.classifierAccuracy
         let measuresCaption: String = "MNIST-5k test split. The classifier reaches " + fmt(clf * 100, 1)
             + "% on the real test digits themselves and " + fmt(keptF.agreementSampled * 100, 1) + "% on the factorized model's speckled decompressions."
@@ -153,19 +127,17 @@ struct Chapter5: ChapterCommand {
         r.table(header: ["model", "bits in z", "probe on μ(x) (%)", "probe on z ~ q (%)", "agreement, z ~ q (%)", "agreement, z = μ (%)"],
                 rows: [measureRow(factorized.name, keptF), measureRow(vlae.name, keptV)],
                 caption: measuresCaption)
-        r.prose("""
-        Scored by the same classifier, which labels \(fmt(clf * 100, 1))% of the real test digits correctly
-        (the ceiling for any decompression), \(fmt(keptV.agreementSampled * 100, 1))% of the VLAE's decompressions are
-        recognised as the original digit (\(fmt(keptV.agreementMean * 100, 1))% at $z = \\mu(x)$), against
-        \(fmt(keptF.agreementSampled * 100, 1))% for the factorized model (\(fmt(keptF.agreementMean * 100, 1))%), with
-        \(fmt(100 * ratio, 0))% of its bits. \(LossyCode.keepsSentence(keptV.agreementSampled, n: keptV.scored))
-        The linear probe reads the class off the VLAE's $\\mu(x)$ \(fmt(keptV.probeAccuracy * 100, 1))% of the time and off a sampled
-        $z$ \(fmt(keptV.probeAccuracySampledZ * 100, 1))% (factorized: \(fmt(keptF.probeAccuracy * 100, 1))% and \(fmt(keptF.probeAccuracySampledZ * 100, 1))%).
-        """)
+        v.classifierPercent = fmt(clf * 100, 1); v.vlaeAgreement = fmt(keptV.agreementSampled * 100, 1)
+        v.vlaeAgreementAtMean = fmt(keptV.agreementMean * 100, 1); v.factorizedAgreement = fmt(keptF.agreementSampled * 100, 1)
+        v.factorizedAgreementAtMean = fmt(keptF.agreementMean * 100, 1); v.ratioPercentRounded = fmt(100 * ratio, 0)
+        v.keepsSentence = LossyCode.keepsSentence(keptV.agreementSampled, n: keptV.scored)
+        v.vlaeProbe = fmt(keptV.probeAccuracy * 100, 1); v.vlaeProbeSampled = fmt(keptV.probeAccuracySampledZ * 100, 1)
+        v.factorizedProbe = fmt(keptF.probeAccuracy * 100, 1); v.factorizedProbeSampled = fmt(keptF.probeAccuracySampledZ * 100, 1)
+        r.prose(try prose.render("agreement", v))
         // How far the agreement is from the bar, in standard errors of a proportion over the scored digits.
         let barTest = LossyCode.againstBar(keptV.agreementSampled, n: keptV.scored)
         if variant == BookModels.vlaeLossy {
-            r.prose("The configuration was also chosen by the search below on these same test digits, which favours it a little; the search's other rows show how far its neighbours fall, and the validation digits below were never looked at.")
+            r.prose(try prose.render("chosen", v))
         }
         // The same measurement on digits that neither training nor the search looked at.
         let heldF = try s.heldOutAgreement(factorized, scored: scoredCount)
@@ -176,20 +148,15 @@ struct Chapter5: ChapterCommand {
                 caption: "Class agreement on the first \(keptV.scored) test digits (above) and on the first \(heldV.scored) validation digits, which training only reports on and the search never looked at; the classifier labels \(fmt(heldV.classifierAccuracy * 100, 1))% of those real validation digits correctly.")
         let heldDelta = Difference.proportions(heldV.agreementSampled, keptV.agreementSampled, n1: heldV.scored, n2: keptV.scored)
         let barValidation = LossyCode.againstBar(heldV.agreementSampled, n: heldV.scored)
-        r.prose("""
-        A check on digits the choice never saw: on \(heldV.scored) validation digits, \(fmt(heldV.agreementSampled * 100, 1))% of the VLAE's
-        decompressions keep the digit (\(fmt(heldV.agreementMean * 100, 1))% at $z = \\mu(x)$), \(heldDelta.isClear ? "\(fmt(abs(heldDelta.mean) * 100, 1)) points \(heldDelta.mean > 0 ? "more than" : "fewer than") on the test digits (more than twice the standard error of \(fmt(heldDelta.se * 100, 1)) points)" : "within the noise of the test digits' \(fmt(keptV.agreementSampled * 100, 1))% (\(fmt(abs(heldDelta.mean) * 100, 1)) points apart, less than twice the standard error of \(fmt(heldDelta.se * 100, 1)))"),
-        and \(fmt(barValidation.standardErrors, 1)) standard errors \(barValidation.mean >= 0 ? "above" : "below") the bar of 90%\(barValidation.direction == .down ? ": on fresh digits this code keeps the digit less often than 9 times in 10" : barValidation.direction == .up ? ": on fresh digits it keeps the digit at least 9 times in 10" : ", within the noise of these digits"). The factorized model's decompressions keep it \(fmt(heldF.agreementSampled * 100, 1))% of the time there.
-        """)
+        v.validationScored = "\(heldV.scored)"; v.validationAgreement = fmt(heldV.agreementSampled * 100, 1)
+        v.validationAgreementAtMean = fmt(heldV.agreementMean * 100, 1)
+        v.validationVsTest = LossyCode.validationVsTest(heldDelta, testAgreement: keptV.agreementSampled)
+        v.validationBar = LossyCode.validationBar(barValidation); v.validationFactorized = fmt(heldF.agreementSampled * 100, 1)
+        r.prose(try prose.render("validation", v))
 
         r.section("Test NLL")
-        r.prose("""
-        The ELBO is only a bound. The importance-weighted bound of \(r.citet("burda2016")) with $k$ samples,
-        $$-\\log p(x) \\le -\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)}, \\quad z_i \\sim q(z \\mid x),$$
-        tightens as $k$ grows (the paper uses $k$ = 4096). Here $k$ = \(k) on all \(s.binary.test.count) test digits
-        (`--iwae-k` sets it). In the model module, each sample's log weight is three log densities, and the
-        bound is a log-sum-exp of them, shifted by the largest so that no weight underflows:
-        """)
+        v.citetBurda = r.citet("burda2016"); v.k = "\(k)"; v.testDigits = "\(s.binary.test.count)"
+        r.prose(try prose.render("nllIntro", v))
         r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift",
                      paper: "$$\\mathcal{L}_k(x) = \\mathbb{E}_{h_1, \\ldots, h_k \\sim q(h \\mid x)}\\left[\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x, h_i)}{q(h_i \\mid x)}\\right]$$ (their $h$ is our $z$, and $p(x, z) = p(x \\mid z)\\, p(z)$)",
                      source: r.citet("burda2016") + ", §3")
@@ -202,10 +169,10 @@ struct Chapter5: ChapterCommand {
                 rows: [[.text(factorized.name), .num(factorized.test.klBits, 1), .num(-factorized.test.elbo), .num(nllF)],
                        [.text(vlae.name), .num(vlae.test.klBits, 1), .num(-vlae.test.elbo), .num(nllV)]],
                 caption: "MNIST-5k test split, every digit.")
-        r.prose("""
-        As a density model the VLAE is \(vlaeVsFactorizedNLL.direction == .down ? "the better one" : vlaeVsFactorizedNLL.direction == .up ? "the worse one" : "level with the factorized model, within the noise"): an NLL bound of
-        \(fmt(nllV)) nats against \(fmt(nllF)) for the factorized model, a difference \(vlaeVsFactorizedNLL.clause(unit: "nats", over: "these \(s.binary.test.count) digits")).
-        """)
+        v.nllVerdict = LossyCode.nllVerdict(vlaeVsFactorizedNLL); v.vlaeNLL = fmt(nllV); v.factorizedNLL = fmt(nllF)
+        v.nllClause = vlaeVsFactorizedNLL.clause(unit: "nats", over: "these \(s.binary.test.count) digits")
+        r.prose(try prose.render("nllVerdict", v))
+        try s.recordProseValues(v)
 
         // The measured search: every VLAE configuration tried, from the cache (or trained with --search).
         r.section("Which VLAE keeps the digit: the measured search")
