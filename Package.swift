@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CCairo", pkgConfig: "cairo"),
@@ -57,14 +58,15 @@ let package = Package(
         .target(
             name: "ChapterKit",
             dependencies: ["VLAE", "Notebook", "PlotServer",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Mustache", package: "swift-mustache")]),
 
         .executableTarget(name: "chapter0", dependencies: ["ChapterKit"], path: "chapters/chapter0"),
         .executableTarget(name: "chapter1", dependencies: ["ChapterKit"], path: "chapters/chapter1"),
         .executableTarget(name: "chapter2", dependencies: ["ChapterKit"], path: "chapters/chapter2"),
         .executableTarget(name: "chapter3", dependencies: ["ChapterKit"], path: "chapters/chapter3"),
-        .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4"),
-        .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5"),
+        .executableTarget(name: "chapter4", dependencies: ["ChapterKit"], path: "chapters/chapter4", exclude: ["prose.md"]),
+        .executableTarget(name: "chapter5", dependencies: ["ChapterKit"], path: "chapters/chapter5", exclude: ["prose.md"]),
         .executableTarget(name: "chapter6", dependencies: ["ChapterKit"], path: "chapters/chapter6"),
         .executableTarget(name: "chapter7", dependencies: ["ChapterKit"], path: "chapters/chapter7"),
         .executableTarget(name: "chapter8", dependencies: ["ChapterKit"], path: "chapters/chapter8"),

@@ -217,35 +217,7 @@ extension ChapterSession {
     /// start, never on what runs beside it. With --serve (one live page) they run one by one.
     public func fineTuneAll(_ jobs: [(start: TrainedModel, recipe: ModelRecipe)]) throws -> [TrainedModel] {
         let lanes = options.serve ? 1 : min(computeThreads, jobs.count)
-        if lanes <= 1 { return try jobs.map { try fineTune($0.start, $0.recipe) } }
-        final class Results: @unchecked Sendable {
-            let lock = NSLock()
-            var next = 0
-            var done: [Result<TrainedModel, Error>?]
-            init(_ n: Int) { done = Array(repeating: nil, count: n) }
-        }
-        let results = Results(jobs.count)
-        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
-            while true {
-                results.lock.lock(); let i = results.next; results.next += 1; results.lock.unlock()
-                guard i < jobs.count else { return }
-                let r = Result { try self.fineTune(jobs[i].start, jobs[i].recipe) }
-                results.lock.lock(); results.done[i] = r; results.lock.unlock()
-            }
-        }
-        return try results.done.map { try $0!.get() }
-    }
-}
-
-extension Report {
-    /// A cell of the model module's own code (`// @cell name` ... `// @end` in Sources/VLAE/`file`),
-    /// labelled with its file, e.g. `moduleCode("gaussian-kl", in: "Objectives/Gaussian.swift")`.
-    /// With `paper` (the paper's sentence or equation the code implements, Markdown with `$math$`)
-    /// the quote sits beside the code (Annotated-Transformer style); `source` says where it is from.
-    public func moduleCode(_ name: String, in file: String, caption: String? = nil,
-                           paper: String? = nil, source: String? = nil) {
-        code(name, file: ModuleSource.path(file), caption: caption ?? "`Sources/VLAE/\(file)` · \(name)",
-             paper: paper, source: source)
+        return try inLanes(jobs.count, lanes: lanes) { try fineTune(jobs[$0].start, jobs[$0].recipe) }
     }
 }
 

@@ -75,14 +75,6 @@ extension ChapterSession {
     }
 }
 
-/// Mean and standard error of the paired per-image difference a - b.
-public func pairedDifference(_ a: [Double], _ b: [Double]) -> (mean: Double, se: Double) {
-    let diffs = zip(a, b).map { $0 - $1 }
-    let mean = diffs.reduce(0, +) / Double(max(diffs.count, 1))
-    let v = diffs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(diffs.count - 1, 1))
-    return (mean, (v / Double(max(diffs.count, 1))).squareRoot())
-}
-
 extension ChapterSession {
     /// One of the book's models from the cache only, trained on `trainedOn` (another dataset than
     /// this session's, for `evaluate`), evaluated on this session's test split; nil if absent.

@@ -95,7 +95,10 @@ public extension CommonOptions {
 
 /// The decoders of the receptive-field sweep (chapter 4; chapter 2 reads three of them back).
 public enum ReceptiveFieldSweep {
-    public static func models(latentDim: Int, layers: [Int] = [1, 2, 3, 4, 6]) -> [ModelConfig] {
+    /// The sweep's PixelCNN depths (masked 3×3 layers), written once: chapters 4 and 7 default to them.
+    public static let depths = [1, 2, 3, 4, 6]
+
+    public static func models(latentDim: Int, layers: [Int] = depths) -> [ModelConfig] {
         var configs: [ModelConfig] = [.factorized]
         configs += layers.map { ModelConfig.pixelCNN(layers: $0) }
         configs.append(.pixelCNNFull)

@@ -9,8 +9,30 @@ enum Annotation {
     /// The quote (Markdown with `$math$`) and its source, beside an already rendered cell.
     static func html(quote: String, source: String?, beside cell: String) -> String {
         let src = source.map { "<footer class=\"paper-source\">— \(Markdown.inlineHTML($0))</footer>" } ?? ""
-        return "<div class=\"annotated\"><blockquote class=\"paper\"><div class=\"paper-label\">The paper</div>"
+        // A display equation too long for the quote's column puts the quote above the code, at the
+        // pair's full width, instead of clipping it at the box's edge.
+        let stacked = longestDisplayEquation(quote) > stackedEquationLength
+        return "<div class=\"annotated\(stacked ? " stacked" : "")\"><blockquote class=\"paper\"><div class=\"paper-label\">The paper</div>"
             + Markdown.html(quote).html + src + "</blockquote>" + cell + "</div>"
+    }
+
+    /// TeX characters of a display equation (commands counted as one) beyond which it is stacked.
+    static let stackedEquationLength = 70
+
+    /// The length of the longest `$$...$$` equation of `markdown`, each command (`\\mathbb`) counted
+    /// as one character and braces not at all: roughly how many symbols it sets.
+    static func longestDisplayEquation(_ markdown: String) -> Int {
+        let parts = markdown.components(separatedBy: "$$")
+        return stride(from: 1, to: parts.count, by: 2).map { i -> Int in
+            var n = 0, inCommand = false
+            for c in parts[i] {
+                if c == "\\" { inCommand = true; n += 1; continue }
+                if inCommand && c.isLetter { continue }
+                inCommand = false
+                if c != "{" && c != "}" && c != " " { n += 1 }
+            }
+            return n
+        }.max() ?? 0
     }
 
     static let css = """
@@ -29,6 +51,9 @@ enum Annotation {
                      align-items: start; width: min(74rem, calc(100vw - 3rem));
                      margin-left: calc(50% - min(37rem, 50vw - 1.5rem)); }
         .annotated .paper { margin: 1.05rem 0 0; }
+        .annotated.stacked { display: block; }
+        .annotated.stacked .paper { margin: 0 0 .7rem; }
+        .annotated.stacked .paper math[display="block"] { font-size: 1em; }
     }
     @media print { .annotated { display: block; width: auto; margin-left: 0; } }
     """

@@ -6,14 +6,17 @@ import Foundation
 ///     let model = ...
 ///     // @end
 public enum CodeCell {
-    /// The lines of cell `name` in `source`, de-indented; nil if there is no such cell.
+    /// The lines of cell `name` in `source`, de-indented; nil if there is no such cell. Cells may
+    /// nest: the markers of a cell inside it are left out and its lines kept.
     public static func extract(_ name: String, from source: String) -> String? {
         var lines: [Substring] = []
-        var inside = false
+        var inside = false, nested = 0
         for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
             let t = line.trimmingCharacters(in: .whitespaces)
+            let isEnd = t == "// @end" || t.hasPrefix("// @end ")
             if inside {
-                if t == "// @end" || t.hasPrefix("// @end ") { break }
+                if t.hasPrefix("// @cell ") { nested += 1; continue }
+                if isEnd { if nested == 0 { break }; nested -= 1; continue }
                 lines.append(line)
             } else if t.hasPrefix("// @cell ") && t.dropFirst(9).trimmingCharacters(in: .whitespaces) == name {
                 inside = true
@@ -25,6 +28,12 @@ public enum CodeCell {
         let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             .map { $0.prefix { $0 == " " || $0 == "\t" }.count }.min() ?? 0
         return lines.map { $0.count >= indent ? String($0.dropFirst(indent)) : "" }.joined(separator: "\n")
+    }
+
+    /// The names of every cell (`// @cell name`) in `source`, in order.
+    public static func names(in source: String) -> [String] {
+        source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("// @cell ") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) }
     }
 
     /// Cell `name` of the file at `path`, or an explanation of why it could not be read.

@@ -152,6 +152,9 @@ public final class Report {
                                     caption: caption, link: nil))
     }
 
+    /// Tables of this many columns or more get the wide layout.
+    static let wideTableColumns = 8
+
     /// A table; numeric columns are right-aligned.
     public func table(header: [String], rows: [[TableCell]], caption: String? = nil) {
         tableCount += 1
@@ -159,13 +162,15 @@ public final class Report {
             rows.contains { c < $0.count } && rows.allSatisfy { c >= $0.count || $0[c].isNumber }
         }
         func cls(_ c: Int) -> String { c < numeric.count && numeric[c] ? " class=\"num\"" : "" }
-        var h = "<table>"
+        // A table of many columns may widen past the text column (on wide screens) and scrolls
+        // inside its own box on narrow ones, never past the page's edge.
+        var h = "<div class=\"table-wrap\(header.count >= Report.wideTableColumns ? " wide" : "")\"><table>"
         if let caption { h += "<caption><b>Table \(tableCount).</b> \(Markdown.inlineHTML(caption))</caption>" }
         h += "<thead><tr>" + header.enumerated().map { "<th\(cls($0.offset))>\(Markdown.inlineHTML($0.element))</th>" }.joined() + "</tr></thead><tbody>"
         for row in rows {
             h += "<tr>" + row.enumerated().map { "<td\($0.element.isNumber ? " class=\"num\"" : "")>\($0.element.html)</td>" }.joined() + "</tr>"
         }
-        fragments.append(h + "</tbody></table>")
+        fragments.append(h + "</tbody></table></div>")
     }
 
     /// A row of cards with key numbers; they are also shown in the book index.

@@ -40,6 +40,11 @@ enum Style {
     figcaption { font-size: .84rem; color: var(--muted); margin-top: .5rem; text-align: left; line-height: 1.45; }
     figcaption b { color: var(--text); }
     table { border-collapse: collapse; margin: 1.4rem auto; font-size: .86rem; min-width: 60%; }
+    .table-wrap { max-width: 100%; overflow-x: auto; }
+    @media (min-width: 64rem) {
+        .table-wrap.wide { width: min(74rem, calc(100vw - 3rem)); max-width: none; margin-left: calc(50% - min(37rem, 50vw - 1.5rem)); }
+    }
+    @media print { .table-wrap.wide { width: auto; margin-left: 0; } }
     caption { caption-side: bottom; font-size: .8rem; color: var(--muted); padding-top: .5rem; text-align: left; }
     th, td { padding: .38rem .8rem; border-bottom: 1px solid var(--line); text-align: left; }
     th { border-bottom: 2px solid #c9ccd1; font-weight: 600; }

@@ -78,7 +78,7 @@ public enum TeX {
     static let apply = "<mo>&#x2061;</mo><mspace width=\"0.1667em\"/>"
 
     static let accents: [String: String] = [
-        "hat": "^", "bar": "¯", "tilde": "~", "vec": "→", "dot": "˙", "overline": "¯", "widehat": "^",
+        "hat": "^", "bar": "¯", "tilde": "~", "vec": "→", "dot": "˙", "overline": "¯", "widehat": "^", "widetilde": "~",
     ]
 
     static let spaces: [String: String] = [

@@ -100,7 +100,7 @@ final class HeadGate: @unchecked Sendable {
             switch meter.feed(chunk) {
             case .pass(let bytes): first = bytes
             case .tooLarge:
-                _ = try? await client.write(Data(response431))
+                await answer431(client)
                 try? client.close()
                 return
             }
@@ -116,7 +116,7 @@ final class HeadGate: @unchecked Sendable {
                     case .pass(let bytes):
                         if !bytes.isEmpty { guard (try? await up.write(Data(bytes))) != nil else { return } }
                     case .tooLarge:
-                        _ = try? await client.write(Data(response431))
+                        await answer431(client)
                         return
                     }
                 }
@@ -135,6 +135,33 @@ final class HeadGate: @unchecked Sendable {
         }
         try? up.close()
         try? client.close()
+    }
+
+    /// Bytes and seconds a refused client may still send after its 431 before the gate closes.
+    static let lingerBytes = 1 << 20
+    static let lingerNanoseconds: UInt64 = 2_000_000_000
+
+    /// Answer 431 without losing the answer: closing a socket whose client is still sending (the
+    /// rest of its oversized head) makes the kernel reset the connection, and a reset discards the
+    /// answer from the client's receive buffer before the client reads it; under load that race
+    /// was lost. So the gate answers, half-closes (the client reads the answer, then end of
+    /// stream), and reads and drops what the client still sends, for at most `lingerBytes` or
+    /// `lingerNanoseconds`, before the caller closes the socket: Apache's "lingering close".
+    static func answer431(_ client: AsyncSocket) async {
+        _ = try? await client.write(Data(response431))
+        _ = shutdown(client.socket.file.rawValue, Int32(SHUT_WR))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var drained = 0
+                while drained < lingerBytes, let chunk = try? await client.read(atMost: 64 * 1024), !chunk.isEmpty {
+                    drained += chunk.count
+                }
+            }
+            group.addTask { try? await Task.sleep(nanoseconds: lingerNanoseconds) }
+            await group.next()
+            group.cancelAll()
+            _ = shutdown(client.socket.file.rawValue, Int32(SHUT_RD))   // wakes the drain if it still waits
+        }
     }
 
     static func shutdownBoth(_ socket: Socket) {

@@ -59,3 +59,31 @@ import Testing
         #expect(html.contains("<ul><li>one</li><li><code>two_*</code></li></ul>"))
     }
 }
+
+@Suite struct LayoutTests {
+    /// \widetilde is an accent, not raw text (chapter 5's free-bits quote).
+    @Test func wideTildeIsAnAccent() {
+        let m = TeX.mathML("\\widetilde{\\mathcal{L}}_\\lambda")
+        #expect(m.contains("<mover accent=\"true\">"))
+        #expect(!m.contains("<mtext>\\"))
+    }
+
+    /// A quote with a long display equation is stacked above its code instead of squeezed beside it.
+    @Test func longEquationsAreStacked() {
+        let short = Annotation.html(quote: "$$a = b$$", source: nil, beside: "<pre></pre>")
+        #expect(short.hasPrefix("<div class=\"annotated\">"))
+        let freeBits = "$$\\widetilde{\\mathcal{L}}_\\lambda = \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[\\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)]\\right] - \\sum_{j=1}^{K} \\operatorname{maximum}\\left(\\lambda, \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[D_{KL}(q(z_j \\mid x) \\| p(z_j))\\right]\\right)$$"
+        #expect(Annotation.longestDisplayEquation(freeBits) > Annotation.stackedEquationLength)
+        #expect(Annotation.html(quote: freeBits, source: nil, beside: "").hasPrefix("<div class=\"annotated stacked\">"))
+    }
+
+    /// A table of many columns gets the wide wrapper; a small one stays in the text column.
+    @Test func wideTablesAreWrapped() {
+        let r = Report(chapter: 99, title: "t")
+        r.table(header: ["a", "b"], rows: [["1", "2"]])
+        r.table(header: (0..<10).map { "c\($0)" }, rows: [(0..<10).map { TableCell.text("\($0)") }])
+        let html = r.fragments.joined()
+        #expect(html.contains("<div class=\"table-wrap\"><table>"))
+        #expect(html.contains("<div class=\"table-wrap wide\"><table>"))
+    }
+}

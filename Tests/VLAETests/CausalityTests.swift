@@ -73,3 +73,18 @@ struct ReceptiveFieldTests {
     @Test func threeByThree() { check(PixelCNNConfig(layers: 4, channels: 4, kernel: 3)) }
     @Test func sevenBySevenFirst() { check(PixelCNNConfig(layers: 3, channels: 4, kernel: 3, firstKernel: 7)) }
 }
+
+@Suite struct ReceptiveFieldEdgeTests {
+    /// Near the image's edge part of a field falls off the image: the count at a pixel is the
+    /// offsets that land inside, never more than the pixels that come before it.
+    @Test func countAtAPixelStaysInsideTheImage() {
+        let wide = ReceptiveField(PixelCNNConfig(layers: 12, kernel: 3, firstKernel: 7))
+        let centre = wide.count(row: 14, column: 14)
+        #expect(centre <= 14 * 28 + 14)
+        #expect(centre < wide.count)                      // the 12-layer field reaches past row 0
+        #expect(wide.count(row: 0, column: 0) == 0)
+        let small = ReceptiveField(PixelCNNConfig(layers: 2, kernel: 3))
+        #expect(small.count(row: 14, column: 14) == small.count)   // well inside: nothing falls off
+        #expect(small.count(row: 14, column: 0) == small.offsets.filter { $0.dx >= 0 }.count)
+    }
+}

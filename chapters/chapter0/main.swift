@@ -36,7 +36,7 @@ struct Chapter0: ChapterCommand {
         }
         let strongView = strongConfig.map { p -> String in
             let rf = ReceptiveField(p)
-            return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count) earlier pixels reach each pixel's logit, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
+            return "\(p.layers) masked layers with a \(p.firstKernel)×\(p.firstKernel) first layer: \(rf.count(row: 14, column: 14)) of the \(14 * 28 + 14) earlier pixels reach the logit of the pixel (14, 14) in the middle of the image, up to \(rf.rowsAbove) rows above it, while \(rf.blindSpot) earlier pixels of that window stay hidden in the stack's blind spot (chapter 4 draws it)"
         } ?? "a stack of masked convolutions"
         r.prose("""
         Both models are VAEs \(r.cite("kingma2014")) with the same encoder and a \(options.latentDim)-dimensional Gaussian code, trained the same way on
@@ -73,13 +73,14 @@ struct Chapter0: ChapterCommand {
                 },
                 caption: "Test split, \(s.binary.test.count) digits. −ELBO is an upper bound on −log p(x): lower is a better density model. Bits in z is the KL term, the size of the code.")
 
-        let better = strong.test.elbo > weak.test.elbo
+        let strongVsWeak = strong.negELBODifference(weak)    // < 0: the strong decoder's bound is better
+        let better = strongVsWeak.direction == .down
         let lessInZ = strong.test.kl < weak.test.kl
         let share = strong.test.kl / max(weak.test.kl, 1e-9)
         if better && lessInZ {
             r.prose("""
             The strong decoder is the better density model (−ELBO **\(fmt(-strong.test.elbo, 1))** nats against
-            \(fmt(-weak.test.elbo, 1))), and its code holds **\(fmt(strong.test.klBits, 1)) bits**
+            \(fmt(-weak.test.elbo, 1)), a difference \(strongVsWeak.clause(unit: "nats", over: "these \(strong.test.count) digits"))), and its code holds **\(fmt(strong.test.klBits, 1)) bits**
             against \(fmt(weak.test.klBits, 1)): \(fmt(100 * share, 0))% of the factorized model's code, with
             \(strong.test.activeUnits()) of \(strong.model.latentDim) dimensions still in use. That is the paradox: **the better the
             model of the images, the less its code says about them**. Taken to its end, a decoder that can model
@@ -89,7 +90,7 @@ struct Chapter0: ChapterCommand {
         } else {
             r.prose("""
             In this run the strong decoder's −ELBO is \(fmt(-strong.test.elbo, 1)) nats against \(fmt(-weak.test.elbo, 1))
-            (\(better ? "better" : "not better")), and its code holds \(fmt(strong.test.klBits, 1)) bits against
+            (\(strongVsWeak.costWord), \(strongVsWeak.clause(unit: "nats", over: "these \(strong.test.count) digits"))), and its code holds \(fmt(strong.test.klBits, 1)) bits against
             \(fmt(weak.test.klBits, 1)) (\(lessInZ ? "less" : "not less")). The paradox the paper describes (a better
             density model whose code says less) does **not** show in full here\(options.quick ? "; this was a --quick run, whose models are trained too briefly for the strong decoder to pay off. Run without --quick" : ""). Chapter 4
             sweeps the decoders in between and looks at the trend.

@@ -72,6 +72,15 @@ struct Chapter1: ChapterCommand {
         r.moduleCode("reparameterize", in: "Objectives/Gaussian.swift",
                      paper: "It is then often possible to express the random variable $\\mathbf{z}$ as a deterministic variable $\\mathbf{z} = g_{\\phi}(\\boldsymbol{\\epsilon}, \\mathbf{x})$, where $\\boldsymbol{\\epsilon}$ is an auxiliary variable with independent marginal $p(\\boldsymbol{\\epsilon})$, and $g_{\\phi}(.)$ is some vector-valued function parameterized by $\\phi$.",
                      source: r.citet("kingma2014") + ", §2.4")
+        r.prose("""
+        Put together, this is the objective every model of the book trains on: encode, draw one $z$ per
+        image, score the image under the decoder, and charge the KL. In the model module the negative ELBO
+        of a batch reads as the equation does (with a flow prior or posterior the KL is estimated from the
+        same sample, and free bits or a KL weight change only the last lines):
+        """)
+        r.moduleCode("elbo", in: "Objectives/ELBO.swift",
+                     paper: "$$\\log p(x) \\ge \\mathcal{L}(x; \\theta) = \\mathbb{E}_{q(z \\mid x)}\\left[\\log p(x \\mid z)\\right] - D_{KL}\\left(q(z \\mid x) \\| p(z)\\right)$$",
+                     source: r.citet("chen2017") + ", §2.1")
 
         r.section("Training")
         r.prose("""

@@ -17,7 +17,7 @@ struct Chapter4: ChapterCommand {
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "PixelCNN depths of the sweep (3x3 kernels).")
-    var layers: [Int] = [1, 2, 3, 4, 6]
+    var layers: [Int] = ReceptiveFieldSweep.depths
 
     @Option(name: .long, help: "Importance samples per test image for an NLL bound of every model (0: report -ELBO only).")
     var iwaeK: Int = 0
@@ -37,40 +37,28 @@ struct Chapter4: ChapterCommand {
         let fullField = fieldConfigs.last.map { f -> (label: String, field: ReceptiveField) in
             ("\(f.config.layers)-layer PixelCNN whose first layer is \(f.config.firstKernel)×\(f.config.firstKernel)", ReceptiveField(f.config))
         }!
-        let centreEarlier = 14 * 28 + 14   // pixels before the centre pixel (14, 14) in raster order
+        let centre = 14, centreEarlier = centre * 28 + centre   // pixels before the centre pixel (14, 14) in raster order
         let fieldSentences = fieldConfigs.map { f -> String in
             let rf = ReceptiveField(f.config)
             let up1 = rf.extent(rowsUp: 1).map { "one row up, \($0.left) to the left and \($0.right) to the right" } ?? ""
-            return "- **\(f.label)**: \(rf.count) earlier pixels reach the logit, up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
+            return "- **\(f.label)**: \(rf.count(row: centre, column: centre)) earlier pixels reach the logit of the pixel (14, 14), up to \(rf.rowsAbove) \(rf.rowsAbove == 1 ? "row" : "rows") above and \(rf.columnsLeftInRow) to the left in its own row (\(up1)); \(rf.blindSpot) earlier pixels of its \(rf.rowsAbove + 1)×\(2 * rf.rowsAbove + 1) window are blind."
         }.joined(separator: "\n")
 
-        r.prose("""
-        The ELBO splits the cost of an image into two parts: the nats the decoder pays to describe it given
-        the code, $-\\mathbb{E}_q[\\log p(x \\mid z)]$, and the nats of the code itself,
-        $D_{\\mathrm{KL}}(q(z \\mid x) \\| p(z))$. The paper's claim \(r.cite("chen2017")) is that the split is not arbitrary:
-        **any information the decoder can model by itself, it will, and that information stays out of
-        $z$**, because sending it through an approximate posterior costs more than modelling it directly.
-        The more the decoder can see, the less $z$ needs to say.
-
-        This chapter tests the claim by sweeping the decoder's reach: from a factorized decoder (it sees
-        nothing but $z$) through PixelCNNs \(r.cite("oord2016pixel")) of \(layers.map(String.init).joined(separator: ", ")) masked 3×3 layers
-        to a \(fullField.label), the widest decoder here: it reaches \(fullField.field.count) of the \(centreEarlier) pixels that come
-        before a pixel in the middle of the image. Every model has the same encoder, the same
-        \(options.latentDim)-dimensional code and the same training (no free bits, no annealing).
-        """)
+        let prose = try ProseTemplate.beside()
+        var v = InformationPreference.Prose()
+        v.citeChen = r.cite("chen2017"); v.citeOord = r.cite("oord2016pixel"); v.citeOordConditional = r.cite("oord2016conditional")
+        v.citeKingma = r.cite("kingma2016")
+        v.depths = layers.map(String.init).joined(separator: ", ")
+        v.fullFieldLabel = fullField.label
+        v.fullFieldCentre = "\(fullField.field.count(row: centre, column: centre))"
+        v.centreEarlier = "\(centreEarlier)"
+        v.latentDim = "\(options.latentDim)"
+        v.fieldList = fieldSentences
+        r.prose(try prose.render("intro", v))
 
         r.section("What a masked stack sees")
-        r.prose("""
-        A masked 3×3 layer lets a pixel read the row above it (three taps) and the pixel to its left.
-        Stacking layers widens that view upwards and to the left by one pixel per layer, but to the right
-        it grows only along the diagonal above the pixel: a tap up-and-right never chains into the pixels
-        further right in the rows just above, because those pixels' own features may only look left. That
-        region is the PixelCNN's **blind spot** \(r.cite("oord2016conditional")). Computed
-        from the masks of each configuration (and checked against a real decoder's gradient in the tests):
-
-        \(fieldSentences)
-        """)
-        r.prose("The masks themselves are one rule on the taps of a k×k kernel; in the model module:")
+        r.prose(try prose.render("masks", v))
+        r.prose(try prose.render("masksCode", v))
         r.moduleCode("masked-taps", in: "Layers/MaskedConv.swift",
                      paper: "We use two types of masks that we indicate with mask A and mask B … Mask A is applied only to the first convolutional layer … and restricts the connections to those neighboring pixels and to those colors in the current pixels that have already been predicted. On the other hand, mask B is applied to all the subsequent input-to-state convolutional transitions and relaxes the restrictions of mask A by also allowing the connection from a color to itself.",
                      source: r.citet("oord2016pixel") + ", §3.4 (binary images have one colour: mask B lets a pixel's features read themselves)")
@@ -122,24 +110,29 @@ struct Chapter4: ChapterCommand {
 
         // The ordering this run found, stated from the numbers.
         let byKL = models.sorted { $0.test.kl > $1.test.kl }
-        let monotone = zip(models, models.dropFirst()).allSatisfy { $0.test.kl >= $1.test.kl }
-        let violations = zip(models, models.dropFirst()).filter { $0.test.kl < $1.test.kl }.map { "\($0.name) → \($1.name)" }
+        let klNoise = models.map { epochToEpochNoise($0.history.map(\.validationKL)) / ln2 }   // bits
+        let rising = models.filter { stillRising($0.history.map(\.validationKL)) }.map(\.name)
         let best = models.max { $0.test.elbo < $1.test.elbo }!
+        let bestVsFactorized = Difference(paired: models[0].test.negativeELBOPerImage.map(Double.init),
+                                          best.test.negativeELBOPerImage.map(Double.init))
         r.keyNumbers([
             KeyNumber("\(models[0].name): bits in z", models[0].test.klBits, unit: "bits", digits: 1),
             KeyNumber("\(models.last!.name): bits in z", models.last!.test.klBits, unit: "bits", digits: 1),
         ])
-        r.prose("""
-        Ordered by the bits in their code, the models rank: \(byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")).
-        \(monotone ? "The bits in z fall **monotonically** as the decoder's reach grows, as the paper predicts." : "The bits in z mostly fall as the decoder's reach grows, but not monotonically in this run: \(violations.joined(separator: ", ")) go the other way.")
-        The factorized model puts \(fmt(models[0].test.klBits, 1)) bits into $z$; the widest decoder,
-        \(models.last!.name), \(fmt(models.last!.test.klBits, 1)), with \(models.last!.test.activeUnits()) of
-        \(models.last!.model.latentDim) dimensions still active. The best bound belongs to \(best.name)
-        (−ELBO \(fmt(-best.test.elbo)) nats)\(best.name != models[0].name ? ": moving information from $z$ into the decoder did not cost density, it improved it" : "").
-        """)
+        v.ranking = byKL.map { "\($0.name) (\(fmt($0.test.klBits, 1)))" }.joined(separator: " > ")
+        v.bitsSentence = InformationPreference.bitsSentence(names: names, bits: models.map(\.test.klBits), noise: klNoise, rising: rising, epochs: models[0].run.epochsDone)
+        v.factorizedBits = fmt(models[0].test.klBits, 1)
+        v.widestName = models.last!.name
+        v.widestBits = fmt(models.last!.test.klBits, 1)
+        v.widestActive = "\(models.last!.test.activeUnits())"
+        v.bestBoundSentence = InformationPreference.bestBoundSentence(best: best.name, bestNegELBO: -best.test.elbo, factorized: models[0].name,
+                                                                      difference: bestVsFactorized, digits: s.binary.test.count, hasNLL: iwaeK > 0)
+        r.prose(try prose.render("bits", v))
+        for (m, noise) in zip(models, klNoise) { extras[m.name]!["kl_epoch_noise_bits"] = .number(noise) }
 
         if iwaeK > 0 {
-            r.prose("The −ELBO is an upper bound on the NLL; the importance-weighted bound of \(r.citet("burda2016")) with $k$ = \(iwaeK) samples is tighter:")
+            v.iwaeK = "\(iwaeK)"; v.citetBurda = r.citet("burda2016")
+            r.prose(try prose.render("iwae", v))
             var rows: [[TableCell]] = []
             for m in models {
                 let nll = try s.iwaeNLLOnTestSplit(m, k: iwaeK)
@@ -153,13 +146,8 @@ struct Chapter4: ChapterCommand {
 
         r.section("What z keeps, decoder by decoder")
         let scoredCount = min(scored ?? s.defaultScoredDigits, s.binary.test.count)
-        r.prose("""
-        Bits say *how much* the code holds, not *what*. For every decoder, the same three measurements as
-        chapter 5 (one shared function, `whatZKeeps`): a **linear probe** reads the digit's class off the
-        posterior mean $\\mu(x)$; a small **digit classifier** labels decompressions $x' \\sim p(x \\mid z)$
-        of the first \(scoredCount) test digits, once with $z \\sim q(z \\mid x)$ (as the paper draws them) and
-        once with $z = \\mu(x)$; **class agreement** is the fraction labelled with the original's class.
-        """)
+        v.scored = "\(scoredCount)"
+        r.prose(try prose.render("whatZKeeps", v))
         // @cell what-z-keeps
         var kept: [WhatZKeeps] = []
         for m in models {
@@ -205,16 +193,14 @@ struct Chapter4: ChapterCommand {
                      caption: "The same ten test digits (first column), then two decompressions x′ ~ p(x|z), z ~ q(z|x), from each decoder of the sweep, left to right by reach.")
         let bestAgree = zip(models, kept).max { $0.1.agreementSampled < $1.1.agreementSampled }!
         let worstAgree = zip(models, kept).min { $0.1.agreementSampled < $1.1.agreementSampled }!
-        let agreeMonotone = zip(kept, kept.dropFirst()).allSatisfy { $0.agreementSampled >= $1.agreementSampled }
         let bitsAgreeCorr = pearsonCorrelation(kept.map(\.bitsInZ), kept.map(\.agreementSampled))
-        r.prose("""
-        The decompressions of \(bestAgree.0.name) keep the class most often (\(fmt(bestAgree.1.agreementSampled * 100, 1))%),
-        those of \(worstAgree.0.name) least often (\(fmt(worstAgree.1.agreementSampled * 100, 1))%).
-        \(agreeMonotone ? "Agreement falls monotonically as the reach grows." : "Agreement does not fall monotonically with the reach in this run.")
-        Across the decoders, agreement and bits in $z$ have a correlation of \(fmt(bitsAgreeCorr, 2)):
-        \(bitsAgreeCorr > 0.7 ? "the fewer bits the code holds, the less of the class survives decoding; a wide decoder that models the digit itself also redraws its identity" : bitsAgreeCorr > 0.3 ? "fewer bits in the code tend to mean less of the class in the decompressions, though not in lock step" : "here the bits in the code say little about how often the class survives")
-        (no free bits \(r.cite("kingma2016")) here: chapter 5 uses a floor to keep the local decoder's code from shrinking).
-        """)
+        v.bestAgreeName = bestAgree.0.name; v.bestAgree = fmt(bestAgree.1.agreementSampled * 100, 1)
+        v.worstAgreeName = worstAgree.0.name; v.worstAgree = fmt(worstAgree.1.agreementSampled * 100, 1)
+        v.agreementSentence = InformationPreference.agreementSentence(names: names, agreement: kept.map(\.agreementSampled), scored: scoredCount)
+        v.correlation = fmt(bitsAgreeCorr, 2)
+        v.correlationSentence = InformationPreference.correlationSentence(bitsAgreeCorr)
+        v.probeSentence = InformationPreference.probeSentence(probeOnMean: kept.map(\.probeAccuracy), probeOnSample: kept.map(\.probeAccuracySampledZ))
+        r.prose(try prose.render("agreement", v))
 
         r.section("Dimension by dimension")
         let inactive = models.map { CollapseCheck($0.test).inactive }
@@ -230,51 +216,43 @@ struct Chapter4: ChapterCommand {
 
         r.section("Collapsed or not? Two rules")
         let checks = models.map { CollapseCheck($0.test) }
-        r.prose("""
-        The course notes call a model **collapsed when more than 10–20% of its latent dimensions carry under
-        0.1 nats** (here: over \(fmt(CollapseCheck.highFraction * 100, 0))% collapsed, \(fmt(CollapseCheck.lowFraction * 100, 0))–\(fmt(CollapseCheck.highFraction * 100, 0))% the rule's grey zone).
-        Chapter 2 used a different rule: collapsed when the *mean* KL per dimension is under 0.1 nats. The
-        mean rule cannot see a code whose nats sit in a few dimensions while the rest are dead; the course's
-        rule can.
-        """)
+        v.highPercent = fmt(CollapseCheck.highFraction * 100, 0); v.lowPercent = fmt(CollapseCheck.lowFraction * 100, 0)
+        r.prose(try prose.render("collapseRules", v))
         r.table(header: ["decoder", "dims under 0.1 nats", "share", "course rule", "mean KL per dim (nats)", "mean rule"],
                 rows: zip(models, checks).map { m, c in
                     [.text(m.name), .text("\(c.inactive) / \(c.dims)"), .text("\(fmt(c.inactiveFraction * 100, 0))%"), .text(c.course.rawValue),
                      .num(c.meanPerDim, 3), .text(c.meanRuleCollapsed ? "collapsed" : "not collapsed")]
                 }, caption: "Both rules applied to the test KL per dimension of every decoder.")
-        let disagree = zip(models, checks).filter { $0.1.rulesDisagree }.map { $0.0.name }
-        let collapsedCourse = zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name }
-        r.prose("""
-        By the course's rule, \(collapsedCourse.isEmpty ? "no decoder of this sweep is collapsed" : "\(collapsedCourse.joined(separator: ", ")) \(collapsedCourse.count == 1 ? "is" : "are") collapsed").
-        \(disagree.isEmpty ? "The two rules agree on every decoder here." : "The two rules disagree on " + zip(models, checks).filter { $0.1.rulesDisagree }.map { m, c in "\(m.name) (course's rule: \(c.course.rawValue), \(c.inactive) of \(c.dims) dimensions under 0.1 nats; mean rule: \(c.meanRuleCollapsed ? "collapsed" : "not collapsed"), \(fmt(c.meanPerDim, 3)) nats per dimension)" }.joined(separator: "; ") + ": the mean hides how the nats are spread over the dimensions, the course's rule counts the idle ones.")
-        """)
+        v.collapsedSentence = InformationPreference.collapsedSentence(zip(models, checks).filter { $0.1.course == .collapsed }.map { $0.0.name })
+        v.rulesSentence = InformationPreference.rulesSentence(zip(models, checks).map { (name: $0.name, check: $1) })
+        r.prose(try prose.render("collapseVerdict", v))
 
         for m in models { s.record(m, extra: extras[m.name]!) }
 
         r.section("Check your understanding")
         let l1 = models.first { receptiveRows($0) > 0 }!, widest = models.last!
-        let fewerBits = widest.test.kl < l1.test.kl
-        r.quiz("In this run, did the widest decoder (\(widest.name)) put fewer bits into z than the narrowest PixelCNN (\(l1.name))?",
-               choices: ["Yes: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))",
-                         "No: \(fmt(widest.test.klBits, 1)) bits against \(fmt(l1.test.klBits, 1))"],
-               answer: fewerBits ? 0 : 1,
-               explanation: fewerBits
-                   ? "Information preference: whatever the decoder can predict from the pixels it sees, it models itself; only what lies outside its reach is worth the price of the code."
-                   : "The paper predicts fewer bits as the reach grows; this run does not show it between these two decoders, so look at the whole table above before trusting the trend.")
+        let widestVsL1 = Difference.independent(widest.test.klBits, seA: klNoise[models.count - 1], l1.test.klBits,
+                                                seB: klNoise[models.firstIndex { $0.name == l1.name }!])
+        let quiz1 = InformationPreference.widestVsNarrowestAnswer(widestVsL1)
+        v.l1Name = l1.name; v.l1Bits = fmt(l1.test.klBits, 1); v.quiz1SE = fmt(widestVsL1.se, 1)
+        v.quiz1Gap = fmt(abs(widestVsL1.mean), 1); v.quiz1Ses = fmt(widestVsL1.standardErrors, 1)
+        r.quiz(try prose.render("quiz1", v), choices: InformationPreference.widestVsNarrowestChoices, answer: quiz1,
+               explanation: try prose.render(["quiz1Fewer", "quiz1More", "quiz1Noise"][quiz1], v))
         let mostCollapsed = zip(models, checks).max { $0.1.inactive < $1.1.inactive }!
-        r.quiz("By the course's rule (collapsed when more than 10–20% of the dimensions carry under 0.1 nats), what is \(mostCollapsed.0.name), with \(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) dimensions under 0.1 nats?",
-               choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
-               answer: mostCollapsed.1.course == .collapsed ? 0 : mostCollapsed.1.course == .greyZone ? 1 : 2,
-               explanation: "\(mostCollapsed.1.inactive) of \(mostCollapsed.1.dims) is \(fmt(mostCollapsed.1.inactiveFraction * 100, 0))% of the dimensions. The mean rule of chapter 2 says \(mostCollapsed.1.meanRuleCollapsed ? "collapsed" : "not collapsed") (mean \(fmt(mostCollapsed.1.meanPerDim, 3)) nats per dimension).")
-        r.quiz("Which decoder's decompressions kept the digit's class most often in this run?",
-               choices: models.map { $0.name },
-               answer: models.firstIndex { $0.name == bestAgree.0.name }!,
-               explanation: "\(bestAgree.0.name): \(fmt(bestAgree.1.agreementSampled * 100, 1))% of its decompressions were labelled with the original class (the table above).")
+        let c = mostCollapsed.1
+        v.collapsedName = mostCollapsed.0.name; v.collapsedInactive = "\(c.inactive)"; v.collapsedDims = "\(c.dims)"
+        v.collapsedPercent = fmt(c.inactiveFraction * 100, 0); v.collapsedMeanRule = c.meanRuleCollapsed ? "collapsed" : "not collapsed"
+        v.collapsedMeanPerDim = fmt(c.meanPerDim, 3)
+        r.quiz(try prose.render("quiz2", v), choices: ["collapsed", "in the grey zone (10–20%)", "not collapsed"],
+               answer: c.course == .collapsed ? 0 : c.course == .greyZone ? 1 : 2, explanation: try prose.render("quiz2Explanation", v))
+        r.quiz(try prose.render("quiz3", v), choices: models.map { $0.name }, answer: models.firstIndex { $0.name == bestAgree.0.name }!,
+               explanation: try prose.render("quiz3Explanation", v))
         let fieldL6 = ReceptiveField(PixelCNNConfig(layers: 6, kernel: 3))
-        r.quiz("A stack of six masked 3×3 layers: how many pixels of the row just above a pixel reach its logit?",
+        r.quiz(try prose.render("quiz4", v),
                choices: ["3 (one column either side)", "\(fieldL6.extent(rowsUp: 1).map { $0.left + $0.right + 1 } ?? 0) (\(fieldL6.extent(rowsUp: 1)?.left ?? 0) to the left, \(fieldL6.extent(rowsUp: 1)?.right ?? 0) to the right)", "13 (six columns either side)"],
                answer: 1,
-               explanation: "To the left the field grows one column per layer; to the right only along the diagonal above, so most of the row just above on the right is the blind spot (the drawing above).")
+               explanation: try prose.render("quiz4Explanation", v))
+        try s.recordProseValues(v)
 
         r.references()
 

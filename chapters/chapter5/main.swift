@@ -47,41 +47,40 @@ struct Chapter5: ChapterCommand {
         if let vlaeLayers { variant.layers = vlaeLayers }
         let field = ReceptiveField(variant.decoder)
 
-        r.prose("""
-        Chapter 2 showed a decoder strong enough to ignore $z$ altogether, as \(r.citet("bowman2016")) first saw with text. The paper \(r.cite("chen2017")) turns
-        that weakness into a design tool: information that the decoder can model *locally* stays out of $z$,
-        because putting it in $z$ costs extra nats. So give the decoder a deliberately small receptive field,
-        and $z$ should keep what the decoder cannot see from nearby pixels: the **global structure** of the
-        image, such as which digit it is and its overall shape, while local texture (the exact path of a
-        stroke, its thickness, noise) is left to the decoder. The result is a *lossy* code, and the model is
-        the Variational Lossy Autoencoder (VLAE). Whether our VLAE's code really keeps the digit is measured
-        below, not assumed.
-        """)
+        let prose = try ProseTemplate.beside()
+        var v = LossyCode.Prose()
+        v.citetBowman = r.citet("bowman2016"); v.citeChen = r.cite("chen2017")
+        r.prose(try prose.render("intro", v))
 
         r.section("Two decoders")
         let up1 = field.extent(rowsUp: 1)
-        r.prose("""
-        Both models share the encoder and the conditioning network of chapter 1. The **factorized** decoder
-        must put every pixel's fate in $z$. The **VLAE** decoder is a PixelCNN \(r.cite("oord2016pixel")) of
-        \(variant.layers) masked 3×3 layers with \(variant.channels) channels, on a \(variant.latentDim)-dimensional code:
-        each pixel's logit sees $z$ and \(field.count) earlier pixels, up to \(field.rowsAbove) rows above and \(field.columnsLeftInRow) to the
-        left in its own row; in the row just above it sees \(up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"),
-        because a stack of masked convolutions has a blind spot up and to the right \(r.cite("oord2016conditional")) (chapter 4 draws it).
-        Never the whole digit.\(variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE).") It is trained for \(variant.trainingEpochs(options)) epochs with \(variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)").
-        \(variant == BookModels.vlaeLossy ? "This is not the book's VLAE of chapters 3, 6, 7 and 8 (\(BookModels.vlaeDefault.label): \(BookModels.vlaeDefault.layers) layers, a \(BookModels.vlaeDefault.latentDim)-dimensional code, prior N(0, I)); it is the configuration chosen from the measured search at the end of this chapter, which shows both and says why." : "Its settings were changed from this chapter's default (\(BookModels.vlaeLossy.label)) by this run's flags.")
-        """)
+        v.citeOord = r.cite("oord2016pixel"); v.citeOordConditional = r.cite("oord2016conditional")
+        v.layers = "\(variant.layers)"; v.channels = "\(variant.channels)"; v.latentDim = "\(variant.latentDim)"
+        v.fieldCount = "\(field.count)"; v.rowsAbove = "\(field.rowsAbove)"; v.columnsLeft = "\(field.columnsLeftInRow)"
+        v.rowAbove = up1.map { "\($0.left) columns to the left and \($0.right) to the right" } ?? "nothing"
+        v.priorSentence = variant.prior == .gaussian ? "" : " Its prior is not N(0, I) but chapter 6's autoregressive flow (the AF prior, as in the paper's VLAE)."
+        v.epochs = "\(variant.trainingEpochs(options))"
+        v.objective = variant.freeBits > 0 ? "free bits \(r.cite("kingma2016")) ($\\lambda$ = \(fmt(Double(variant.freeBits), 2)) nats per dimension)" : "the plain ELBO (no free bits)"
+        v.configurationSentence = variant == BookModels.vlaeLossy
+            ? "This is not the book's VLAE of chapters 3, 6, 7 and 8 (\(BookModels.vlaeDefault.label): \(BookModels.vlaeDefault.layers) layers, a \(BookModels.vlaeDefault.latentDim)-dimensional code, prior N(0, I)); it is the configuration chosen from the measured search at the end of this chapter, which shows both and says why."
+            : "Its settings were changed from this chapter's default (\(BookModels.vlaeLossy.label)) by this run's flags."
+        r.prose(try prose.render("twoDecoders", v))
         // @cell models
         let factorized = try s.train(BookModels.factorized(options))
         let vlae = try s.train(BookModels.vlae(options, variant))
         // @end
         r.code("models")
+        r.prose(try prose.render("decoderCode", v))
+        r.moduleCode("pixelcnn-decoder", in: "Models/Decoders.swift",
+                     paper: "$$p_{\\mathrm{local}}(x \\mid z) = \\prod_i p(x_i \\mid z, x_{\\mathrm{WindowAround}(i)})$$",
+                     source: r.citet("chen2017") + ", §3.1")
         r.moduleCode("free-bits", in: "Objectives/FreeBits.swift",
                      caption: "Free bits, from the model module: below λ nats a dimension's KL costs nothing, above it costs as usual.",
                      paper: "… using the free bits objective … $$\\widetilde{\\mathcal{L}}_\\lambda = \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[\\mathbb{E}_{q(z \\mid x)}[\\log p(x \\mid z)]\\right] - \\sum_{j=1}^{K} \\operatorname{maximum}\\left(\\lambda, \\mathbb{E}_{x \\sim \\mathcal{M}}\\left[D_{KL}(q(z_j \\mid x) \\| p(z_j))\\right]\\right)$$ The VLAE paper trains its models with this objective; here every latent dimension is its own group $j$.",
                      source: r.citet("kingma2016") + ", appendix; used by " + r.citet("chen2017"))
 
         r.section("Bits in z")
-        let paperVLAE = 19.2, paperFactorized = 37.3
+        let paperVLAE = 19.2, paperFactorized = 37.3, paperVLAELayers = 6
         let ratio = vlae.test.klBits / factorized.test.klBits
         r.keyNumbers([
             KeyNumber("Factorized: bits in z", factorized.test.klBits, unit: "bits", digits: 1, note: "paper: \(paperFactorized)"),
@@ -91,26 +90,18 @@ struct Chapter5: ChapterCommand {
         let floorBits = Double(variant.freeNats) / log(2)
         let belowFloor = vlae.test.klPerDim.filter { $0 < Double(variant.freeBits) }.count
         let aboveFloorBits = vlae.test.klPerDim.reduce(0) { $0 + max(0, $1 - Double(variant.freeBits)) } / log(2)
-        r.prose("""
-        The code of the factorized model holds **\(fmt(factorized.test.klBits, 1)) bits** per test digit; the
-        VLAE's holds **\(fmt(vlae.test.klBits, 1)) bits**, \(fmt(100 * ratio, 1))% of it.
-        The paper reports \(paperFactorized) and \(paperVLAE) bits (\(fmt(100 * paperVLAE / paperFactorized, 1))%) on the full MNIST with a
-        64-dimensional code and an autoregressive-flow prior; our data (\(s.data.train.count) training digits)\(variant.latentDim < 64 ? ", code size" : "") and
-        training are smaller\(variant.prior == .gaussian ? " and our VLAE's prior is N(0, I)" : ""), so compare the direction and the ratio, not the digits.
-        """ + (variant.freeBits > 0 ? """
-         Free bits remove the KL penalty below $\\lambda$ per dimension; they do not force a dimension to
-        use it. Here the allowance is \(variant.latentDim) × \(fmt(Double(variant.freeBits), 2)) nats = \(fmt(floorBits, 1)) bits: of the VLAE's
-        \(fmt(vlae.test.klBits, 1)) bits, \(fmt(vlae.test.klBits - aboveFloorBits, 1)) sit within the allowance (free of charge) and
-        \(fmt(aboveFloorBits, 1)) above it, paid for at full price; \(belowFloor) of \(variant.latentDim) dimensions carry less than the
-        allowance on the test digits.
-        """ : ""))
+        v.factorizedBits = fmt(factorized.test.klBits, 1); v.vlaeBits = fmt(vlae.test.klBits, 1); v.ratioPercent = fmt(100 * ratio, 1)
+        v.paperFactorized = "\(paperFactorized)"; v.paperVLAE = "\(paperVLAE)"; v.paperRatioPercent = fmt(100 * paperVLAE / paperFactorized, 1)
+        v.paperVLAELayers = "\(paperVLAELayers)"; v.layersText = "\(variant.layers) \(variant.layers == 1 ? "layer" : "layers")"
+        v.ourPrior = variant.prior == .gaussian ? "N(0, I)" : "the AF prior too"
+        v.trainDigits = "\(s.data.train.count)"; v.codeSizeNote = variant.latentDim < 64 ? ", code size" : ""
+        v.allowanceNote = LossyCode.allowanceNote(vlaeBits: vlae.test.klBits, withinAllowanceBits: vlae.test.klBits - aboveFloorBits, allowanceBits: floorBits)
+        v.lambda = fmt(Double(variant.freeBits), 2); v.allowanceBits = fmt(floorBits, 1)
+        v.withinAllowanceBits = fmt(vlae.test.klBits - aboveFloorBits, 1); v.aboveAllowanceBits = fmt(aboveFloorBits, 1); v.dimsBelow = "\(belowFloor)"
+        r.prose(try prose.render("bits", v) + (variant.freeBits > 0 ? "\n" + (try prose.render("freeBits", v)) : ""))
 
         r.section("Decompressions")
-        r.prose("""
-        Encode a test digit, draw $z \\sim q(z \\mid x)$, and decode $x' \\sim p(x \\mid z)$: a lossy
-        decompression. Each row is one test digit (the first of its class in the test split) followed by six
-        decompressions, each from a fresh $z$.
-        """)
+        r.prose(try prose.render("decompressions", v))
         // @cell what-z-keeps
         let keptF = try s.whatZKeeps(factorized, scored: scoredCount)
         let keptV = try s.whatZKeeps(vlae, scored: scoredCount)
@@ -124,14 +115,8 @@ struct Chapter5: ChapterCommand {
                      caption: "Factorized decoder, z ~ q(z|x): every pixel is drawn independently given z, so samples are speckled around a blurry mean.")
 
         r.section("What the code knows")
-        r.prose("""
-        Pictures can flatter. A **linear probe** predicts the digit class from the posterior mean $\\mu(x)$
-        with logistic regression (trained on the training split); applied to a sampled $z \\sim q(z \\mid x)$
-        instead, it shows how much of the class survives the code's noise. A small convolutional
-        **classifier**, trained on the training digits, labels decompressions of the first \(scoredCount) test
-        digits (one each): **class agreement** is the fraction labelled with the original's class. It is
-        scored with $z \\sim q(z \\mid x)$, as the paper draws decompressions, and with $z = \\mu(x)$.
-        """)
+        v.scored = "\(scoredCount)"
+        r.prose(try prose.render("whatTheCodeKnows", v))
         let clf = keptV.classifierAccuracy
         let measuresCaption: String = "MNIST-5k test split. The classifier reaches " + fmt(clf * 100, 1)
             + "% on the real test digits themselves and " + fmt(keptF.agreementSampled * 100, 1) + "% on the factorized model's speckled decompressions."
@@ -142,23 +127,18 @@ struct Chapter5: ChapterCommand {
         r.table(header: ["model", "bits in z", "probe on μ(x) (%)", "probe on z ~ q (%)", "agreement, z ~ q (%)", "agreement, z = μ (%)"],
                 rows: [measureRow(factorized.name, keptF), measureRow(vlae.name, keptV)],
                 caption: measuresCaption)
-        let keeps = keptV.agreementSampled >= 0.9
-        r.prose("""
-        Scored by the same classifier, which labels \(fmt(clf * 100, 1))% of the real test digits correctly
-        (the ceiling for any decompression), \(fmt(keptV.agreementSampled * 100, 1))% of the VLAE's decompressions are
-        recognised as the original digit (\(fmt(keptV.agreementMean * 100, 1))% at $z = \\mu(x)$), against
-        \(fmt(keptF.agreementSampled * 100, 1))% for the factorized model (\(fmt(keptF.agreementMean * 100, 1))%), with
-        \(fmt(100 * ratio, 0))% of its bits. \(keeps ? "The lossy code keeps the digit: at least 9 decompressions in 10 are the same digit drawn with new strokes." : "The code does **not** reliably keep the digit: more than 1 decompression in 10 turns into another digit.")
-        The linear probe reads the class off the VLAE's $\\mu(x)$ \(fmt(keptV.probeAccuracy * 100, 1))% of the time and off a sampled
-        $z$ \(fmt(keptV.probeAccuracySampledZ * 100, 1))% (factorized: \(fmt(keptF.probeAccuracy * 100, 1))% and \(fmt(keptF.probeAccuracySampledZ * 100, 1))%).
-        """)
+        v.classifierPercent = fmt(clf * 100, 1); v.vlaeAgreement = fmt(keptV.agreementSampled * 100, 1)
+        v.vlaeAgreementAtMean = fmt(keptV.agreementMean * 100, 1); v.factorizedAgreement = fmt(keptF.agreementSampled * 100, 1)
+        v.factorizedAgreementAtMean = fmt(keptF.agreementMean * 100, 1); v.ratioPercentRounded = fmt(100 * ratio, 0)
+        v.keepsSentence = LossyCode.keepsSentence(keptV.agreementSampled, n: keptV.scored)
+        v.vlaeProbe = fmt(keptV.probeAccuracy * 100, 1); v.vlaeProbeSampled = fmt(keptV.probeAccuracySampledZ * 100, 1)
+        v.factorizedProbe = fmt(keptF.probeAccuracy * 100, 1); v.factorizedProbeSampled = fmt(keptF.probeAccuracySampledZ * 100, 1)
+        r.prose(try prose.render("agreement", v))
         // How far the agreement is from the bar, in standard errors of a proportion over the scored digits.
-        let p = keptV.agreementSampled, se = (p * (1 - p) / Double(max(keptV.scored, 1))).squareRoot()
-        let margin = (p - 0.9) / max(se, 1e-12)
-        r.prose("""
-        How sure is that? Over \(keptV.scored) scored digits the agreement has a standard error of about \(fmt(se * 100, 1)) points, so
-        \(fmt(p * 100, 1))% is \(fmt(abs(margin), 1)) standard errors \(margin >= 0 ? "above" : "below") the bar of 90%\(abs(margin) < 2 ? ": too close to call with these digits alone, and another seed or another set of test digits could land on the other side" : ""). \(variant == BookModels.vlaeLossy ? "The configuration was also chosen by the search below on these same test digits, which favours it a little; the search's other rows show how far its neighbours fall." : "")
-        """)
+        let barTest = LossyCode.againstBar(keptV.agreementSampled, n: keptV.scored)
+        if variant == BookModels.vlaeLossy {
+            r.prose(try prose.render("chosen", v))
+        }
         // The same measurement on digits that neither training nor the search looked at.
         let heldF = try s.heldOutAgreement(factorized, scored: scoredCount)
         let heldV = try s.heldOutAgreement(vlae, scored: scoredCount)
@@ -166,21 +146,17 @@ struct Chapter5: ChapterCommand {
                 rows: [[.text(factorized.name), .num(keptF.agreementSampled * 100, 1), .num(heldF.agreementSampled * 100, 1), .num(heldF.agreementMean * 100, 1)],
                        [.text(vlae.name), .num(keptV.agreementSampled * 100, 1), .num(heldV.agreementSampled * 100, 1), .num(heldV.agreementMean * 100, 1)]],
                 caption: "Class agreement on the first \(keptV.scored) test digits (above) and on the first \(heldV.scored) validation digits, which training only reports on and the search never looked at; the classifier labels \(fmt(heldV.classifierAccuracy * 100, 1))% of those real validation digits correctly.")
-        let heldDelta = heldV.agreementSampled - keptV.agreementSampled
-        r.prose("""
-        A check on digits the choice never saw: on \(heldV.scored) validation digits, \(fmt(heldV.agreementSampled * 100, 1))% of the VLAE's
-        decompressions keep the digit (\(fmt(heldV.agreementMean * 100, 1))% at $z = \\mu(x)$), \(abs(heldDelta) < 0.005 ? "the same as" : "\(fmt(abs(heldDelta) * 100, 1)) points \(heldDelta > 0 ? "more than" : "fewer than")") on the test digits,
-        and \(heldV.agreementSampled >= 0.9 ? "above" : "below") the bar of 90%\(heldV.agreementSampled >= 0.9 ? "" : ": on fresh digits this code keeps the digit less often than 9 times in 10"). The factorized model's decompressions keep it \(fmt(heldF.agreementSampled * 100, 1))% of the time there.
-        """)
+        let heldDelta = Difference.proportions(heldV.agreementSampled, keptV.agreementSampled, n1: heldV.scored, n2: keptV.scored)
+        let barValidation = LossyCode.againstBar(heldV.agreementSampled, n: heldV.scored)
+        v.validationScored = "\(heldV.scored)"; v.validationAgreement = fmt(heldV.agreementSampled * 100, 1)
+        v.validationAgreementAtMean = fmt(heldV.agreementMean * 100, 1)
+        v.validationVsTest = LossyCode.validationVsTest(heldDelta, testAgreement: keptV.agreementSampled)
+        v.validationBar = LossyCode.validationBar(barValidation); v.validationFactorized = fmt(heldF.agreementSampled * 100, 1)
+        r.prose(try prose.render("validation", v))
 
         r.section("Test NLL")
-        r.prose("""
-        The ELBO is only a bound. The importance-weighted bound of \(r.citet("burda2016")) with $k$ samples,
-        $$-\\log p(x) \\le -\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x \\mid z_i)\\, p(z_i)}{q(z_i \\mid x)}, \\quad z_i \\sim q(z \\mid x),$$
-        tightens as $k$ grows (the paper uses $k$ = 4096). Here $k$ = \(k) on all \(s.binary.test.count) test digits
-        (`--iwae-k` sets it). In the model module, each sample's log weight is three log densities, and the
-        bound is a log-sum-exp of them, shifted by the largest so that no weight underflows:
-        """)
+        v.citetBurda = r.citet("burda2016"); v.k = "\(k)"; v.testDigits = "\(s.binary.test.count)"
+        r.prose(try prose.render("nllIntro", v))
         r.moduleCode("iwae-log-weights", in: "Objectives/IWAE.swift",
                      paper: "$$\\mathcal{L}_k(x) = \\mathbb{E}_{h_1, \\ldots, h_k \\sim q(h \\mid x)}\\left[\\log \\frac{1}{k} \\sum_{i=1}^{k} \\frac{p(x, h_i)}{q(h_i \\mid x)}\\right]$$ (their $h$ is our $z$, and $p(x, z) = p(x \\mid z)\\, p(z)$)",
                      source: r.citet("burda2016") + ", §3")
@@ -188,14 +164,15 @@ struct Chapter5: ChapterCommand {
         r.moduleCode("logsumexp", in: "Layers/Reductions.swift")
         func iwae(_ m: TrainedModel) throws -> IWAEResult { try s.iwaeNLLOnTestSplit(m, k: k) }
         let nllF = try iwae(factorized).mean, nllV = try iwae(vlae).mean
+        let vlaeVsFactorizedNLL = Difference(paired: try iwae(vlae).nllPerImage, try iwae(factorized).nllPerImage)   // < 0: the VLAE is better
         r.table(header: ["model", "bits in z", "−ELBO (nats)", "NLL, IWAE k=\(k) (nats)"],
                 rows: [[.text(factorized.name), .num(factorized.test.klBits, 1), .num(-factorized.test.elbo), .num(nllF)],
                        [.text(vlae.name), .num(vlae.test.klBits, 1), .num(-vlae.test.elbo), .num(nllV)]],
                 caption: "MNIST-5k test split, every digit.")
-        r.prose("""
-        As a density model the VLAE is \(nllV < nllF ? "the better one" : "the worse one"): an NLL bound of
-        \(fmt(nllV)) nats against \(fmt(nllF)) for the factorized model.
-        """)
+        v.nllVerdict = LossyCode.nllVerdict(vlaeVsFactorizedNLL); v.vlaeNLL = fmt(nllV); v.factorizedNLL = fmt(nllF)
+        v.nllClause = vlaeVsFactorizedNLL.clause(unit: "nats", over: "these \(s.binary.test.count) digits")
+        r.prose(try prose.render("nllVerdict", v))
+        try s.recordProseValues(v)
 
         // The measured search: every VLAE configuration tried, from the cache (or trained with --search).
         r.section("Which VLAE keeps the digit: the measured search")
@@ -215,7 +192,7 @@ struct Chapter5: ChapterCommand {
                 let w = try s.whatZKeeps(m, scored: scoredCount)
                 rows.append(SearchRow(variant: v, key: key, bits: w.bitsInZ, agreementSampled: w.agreementSampled,
                                       agreementMean: w.agreementMean, probe: w.probeAccuracy, nll: try iwae(m).mean,
-                                      seconds: m.run.trainSeconds, recorded: false))
+                                      seconds: m.run.trainSeconds, recorded: false, fromCache: m.origin.isCached))
             } else if let rec = record?.row(key: key, dataset: s.data.name, fingerprint: s.data.fingerprint, iwaeK: k, scored: scoredCount, classifierAccuracy: clf) {
                 rows.append(SearchRow(variant: v, key: key, bits: rec.bitsInZ, agreementSampled: rec.agreementSampled,
                                       agreementMean: rec.agreementMean, probe: rec.probeAccuracy, nll: rec.nllNats,
@@ -236,7 +213,7 @@ struct Chapter5: ChapterCommand {
          Training the search's models takes long here (the \(recorded.count) recorded rows' models took \(formatDuration(recorded.compactMap(\.seconds).reduce(0, +))) to train), so those \(recorded.count) of the \(rows.count) rows, marked *recorded*, are not this
         run's: they are the numbers a run that measured the whole search (`swift run chapter5 --search`) wrote to
         `records/chapter5-search.json` (commit \(record?.commit ?? "?"), \(record?.date ?? "?")), shown because this run's recipe, data, $k$ and
-        classifier are the same as that run's. Rows marked *this run* were measured now; `--search` trains the others and measures them all.
+        classifier are the same as that run's. Rows marked *trained* were trained and measured by this run, rows marked *cache* were measured by this run on a model an earlier run trained (output/models); `--search` trains the others and measures them all.
         """) + (missing.isEmpty ? "" : """
          \(missing.count) of the \(rows.count) configurations \(missing.count == 1 ? "is" : "are") neither in this run's model cache nor in the record
         for these settings; `swift run chapter5 --search` trains \(missing.count == 1 ? "it" : "them") (several minutes each) and fills in \(missing.count == 1 ? "its row" : "their rows").
@@ -252,7 +229,7 @@ struct Chapter5: ChapterCommand {
                     let ok = aS >= 0.9 && bits <= budget && nll < nllF
                     return [.text(label), .num(bits, 1), .num(Double(v.freeNats) / log(2), 1), .num(aS * 100, 1),
                             .num(aM * 100, 1), .num(probe * 100, 1), .num(nll), .text(ok ? "yes" : "no"),
-                            .text(row.seconds.map { formatDuration($0) } ?? "–"), .text(row.recorded ? "*recorded*" : "this run")]
+                            .text(row.seconds.map { formatDuration($0) } ?? "–"), .text(row.recorded ? "*recorded*" : row.fromCache ? "cache" : "trained")]
                 },
                 caption: "In bold: this chapter's VLAE. Every VLAE at \(options.standardEpochs) epochs unless its label says otherwise (ep), Adam at 1e-3 unless marked adamax (the paper's Adamax at 2e-3), static binarization unless marked dyn, seed \(options.seed); L = masked layers, D = code size, λ = free bits per dimension (nats), 32 channels unless marked ch, prior N(0, I) unless marked AF (chapter 6's autoregressive-flow prior). Allowance: D × λ in bits. Agreement: class agreement of decompressions; probe: linear probe on μ(x); NLL: IWAE bound, k = \(k). Train times are as measured on a shared machine. The factorized model: \(fmt(factorized.test.klBits, 1)) bits, \(fmt(keptF.agreementSampled * 100, 1))% agreement, NLL \(fmt(nllF)).")
         let measured = rows.filter { $0.bits != nil }
@@ -286,13 +263,20 @@ struct Chapter5: ChapterCommand {
                          caption: "Each point is one configuration of the table above\(recorded.isEmpty ? "" : " (recorded rows included)"), coloured by the decoder's reach and the prior. The targets: at least 90% up the vertical axis, at most \(fmt(budget, 1)) bits along the horizontal one.",
                          width: 720, height: 420)
             let corr = pearsonCorrelation(measured.map { $0.bits! }, measured.map { $0.agreementSampled! })
-            let gainMean = measured.map { $0.agreementMean! - $0.agreementSampled! }.reduce(0, +) / Double(measured.count)
+            let gains = measured.map { $0.agreementMean! - $0.agreementSampled! }
+            let gainMean = gains.reduce(0, +) / Double(measured.count)
+            // the spread of the configurations' gains gives the standard error of their mean
+            let gainSE = gains.count < 2 ? 0 : (gains.map { ($0 - gainMean) * ($0 - gainMean) }.reduce(0, +) / Double(gains.count - 1) / Double(gains.count)).squareRoot()
+            let gain = Difference(gainMean, se: gainSE)
+            r.metrics.extra["search_correlation_bits_agreement"] = corr
+            r.metrics.extra["search_mean_gain_at_mean"] = gainMean
+            r.metrics.extra["search_mean_gain_at_mean_standard_error"] = gainSE
             let winners = measured.filter { $0.agreementSampled! >= 0.9 && $0.bits! <= budget && $0.nll! < nllF }
             let inBudget = measured.filter { $0.bits! <= budget && $0.nll! < nllF }
             let bestInBudget = inBudget.max { $0.agreementSampled! < $1.agreementSampled! }
             r.prose("""
             What the search measured: \(measured.count >= 3 ? "across the \(measured.count) VLAEs, agreement and bits in $z$ have a correlation of \(fmt(corr, 2))" : "\(measured.count) VLAEs, too few for a correlation of agreement with bits in $z$"); decoding at $z = \\mu(x)$ instead of a sampled $z$ \(gainMean >= 0 ? "adds" : "takes away") \(fmt(abs(gainMean) * 100, 1)) points of agreement on
-            average\(gainMean > 0 ? ", so part of what is lost is the code's own noise, not the decoder" : ""). \(winners.isEmpty ? "**No configuration meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.variant.label(options) }.joined(separator: "; ")).")
+            average (standard error \(fmt(gainSE * 100, 1)) points over the configurations)\(gain.direction == .up ? ", so part of what is lost is the code's own noise, not the decoder" : gain.isClear ? "" : ", within the noise"). \(winners.isEmpty ? "**No configuration meets all three targets.**" : "Configurations that meet all three targets: \(winners.map { $0.variant.label(options) }.joined(separator: "; ")).")
             \(winners.isEmpty ? (bestInBudget.map { "Within the bit budget and with the better NLL, the most decompressions keep the digit with \($0.variant.label(options)): \(fmt($0.agreementSampled! * 100, 1))% with a sampled $z$, \(fmt($0.agreementMean! * 100, 1))% at $z = \\mu(x)$." } ?? "") : "")
             """)
             // Why this chapter's VLAE: its own row, and the measured rows that differ from it in one setting.
@@ -311,6 +295,24 @@ struct Chapter5: ChapterCommand {
             }
         }
 
+        // Every number of the search table and its prose, in metrics.json.
+        r.metrics.extra["search_budget_bits"] = budget
+        r.metrics.extra["search"] = rows.map { row -> [String: Any] in
+            var o: [String: Any] = ["label": row.variant.label(options), "allowance_bits": Double(row.variant.freeNats) / log(2),
+                                    "source": row.bits == nil ? "not run" : row.recorded ? "recorded" : row.fromCache ? "cache" : "trained"]
+            if let v = row.bits { o["bits_in_z"] = v }
+            if let v = row.agreementSampled { o["class_agreement"] = v }
+            if let v = row.agreementMean { o["class_agreement_at_mean"] = v }
+            if let v = row.probe { o["probe_accuracy"] = v }
+            if let v = row.nll { o["nll_iwae_nats"] = v }
+            if let v = row.seconds { o["train_seconds"] = v }
+            return o
+        }
+        // The reference figures beside this run's, labelled as such (not computed here).
+        r.metrics.extra["reference_figures"] = ["paper_bits_factorized": paperFactorized, "paper_bits_vlae": paperVLAE,
+                                                "paper_vlae_nll_nats": 79.03, "paper_vlae_decoder_layers": Double(paperVLAELayers),
+                                                "pytorch_bits_factorized": 45.2, "pytorch_bits_vlae": 17.3, "pytorch_vlae_nll_nats": 87.1]
+
         // What the search says about the 90% bar, for the quiz below.
         let keepers = measured.filter { $0.agreementSampled! >= 0.9 }
         let bestSearch = measured.max { $0.agreementSampled! < $1.agreementSampled! }
@@ -328,7 +330,7 @@ struct Chapter5: ChapterCommand {
                 rows: [
                     [.text("this run (MNIST-5k, VLAE D=\(variant.latentDim), \(variant.prior == .gaussian ? "no AF prior" : "AF prior"), \(vlae.run.epochsDone) epochs, k=\(k))"), .num(factorized.test.klBits, 1), .num(vlae.test.klBits, 1), .num(nllV)],
                     ["PyTorch reference (MNIST-5k, the book's 6-layer VLAE: D=32, no AF prior, 30 epochs, k=500)", .num(45.2, 1), .num(17.3, 1), .num(87.1)],
-                    ["paper (MNIST 50k, D=64, VLAE with an AF prior, k=4096)", .num(paperFactorized, 1), .num(paperVLAE, 1), .num(79.03)],
+                    [.text("paper (MNIST 50k, D=64, VLAE: \(paperVLAELayers)-layer PixelCNN, AF prior, k=4096)"), .num(paperFactorized, 1), .num(paperVLAE, 1), .num(79.03)],
                 ],
                 caption: "Reference figures as published (paper) or as measured with PyTorch on the same model and data (docs/anchors.md); they are labelled, not computed by this run. \(variant.prior == .gaussian ? "This run's VLAE has a plain N(0, I) prior: the autoregressive-flow prior is chapter 6." : "This run's VLAE has chapter 6's autoregressive-flow prior.")")
 
@@ -360,8 +362,10 @@ struct Chapter5: ChapterCommand {
         The decompressions and class agreements of this chapter are drawn with the stepper.
         """)
 
+        let change = LossyCode.meanVsSample(sampled: keptV.agreementSampled, atMean: keptV.agreementMean, n: keptV.scored)
         s.record(factorized, extra: ["nll_iwae_nats": .number(nllF), "iwae_k": .number(Double(k)),
                                      "probe_accuracy": .number(keptF.probeAccuracy), "class_agreement": .number(keptF.agreementSampled),
+                                     "probe_accuracy_sampled_z": .number(keptF.probeAccuracySampledZ),
                                      "class_agreement_at_mean": .number(keptF.agreementMean),
                                      "class_agreement_validation": .number(heldF.agreementSampled),
                                      "class_agreement_validation_at_mean": .number(heldF.agreementMean)])
@@ -375,7 +379,29 @@ struct Chapter5: ChapterCommand {
                                "classifier_test_accuracy": .number(clf), "scored_digits": .number(Double(scoredCount)),
                                "class_agreement_validation": .number(heldV.agreementSampled),
                                "class_agreement_validation_at_mean": .number(heldV.agreementMean),
-                               "bits_ratio_to_factorized": .number(ratio)])
+                               "bits_ratio_to_factorized": .number(ratio),
+                               "probe_accuracy_sampled_z": .number(keptV.probeAccuracySampledZ),
+                               "class_agreement_standard_error": .number(barTest.se),
+                               "class_agreement_standard_errors_from_bar": .number(barTest.mean / max(barTest.se, 1e-12)),
+                               "class_agreement_validation_standard_errors_from_bar": .number(barValidation.mean / max(barValidation.se, 1e-12)),
+                               "validation_scored_digits": .number(Double(heldV.scored)),
+                               "classifier_validation_accuracy": .number(heldV.classifierAccuracy),
+                               "class_agreement_at_mean_change": .number(change.mean),
+                               "class_agreement_at_mean_change_standard_error": .number(change.se),
+                               "validation_minus_test_agreement_standard_error": .number(heldDelta.se),
+                               "nll_minus_factorized_nats": .number(vlaeVsFactorizedNLL.mean),
+                               "nll_minus_factorized_standard_error": .number(vlaeVsFactorizedNLL.se),
+                               "free_bits_allowance_bits": .number(floorBits),
+                               "bits_within_allowance": .number(vlae.test.klBits - aboveFloorBits),
+                               "bits_above_allowance": .number(aboveFloorBits),
+                               "dims_below_allowance": .number(Double(belowFloor)),
+                               "receptive_field_pixels": .number(Double(field.count)),
+                               "receptive_rows_above": .number(Double(field.rowsAbove)),
+                               "sampling_seconds_naive": .number(speed.naiveSeconds),
+                               "sampling_seconds_windowed": .number(speed.windowedSeconds),
+                               "sampling_seconds_stepper": .number(speed.stepperSeconds),
+                               "sampling_windowed_identical": .bool(speed.identical),
+                               "sampling_stepper_identical": .bool(speed.stepperIdentical)])
 
         r.section("Check your understanding")
         r.quiz("Why should a PixelCNN with a small receptive field leave the digit's identity in z instead of modelling it itself?",
@@ -383,25 +409,21 @@ struct Chapter5: ChapterCommand {
                          "Free bits forbid it", "The encoder is stronger than the decoder", "PixelCNNs cannot model binary images"],
                answer: 0,
                explanation: "Each logit sees only \(field.count) earlier pixels. Whether the image is a 3 or an 8 is a global fact the decoder cannot infer locally, so coding it in z pays off; local stroke detail it can model itself, and keeps out of z.")
-        r.quiz(String(format: "This run's VLAE code holds %.1f bits and %.1f%% of its decompressions (z ~ q(z|x)) are recognised as the original digit. Does the code keep the digit's class, by the book's bar of 90%%?", vlae.test.klBits, keptV.agreementSampled * 100),
-               choices: ["Yes: at least 9 decompressions in 10 are the same digit, with new strokes",
-                         "No: more than 1 decompression in 10 becomes another digit"],
-               answer: keeps ? 0 : 1,
-               explanation: keeps
-                   ? "The decompressions differ from the original pixel by pixel (the grid shows it), yet are recognised as the same digit: the code kept the global content and dropped the local detail. By a small margin: on the validation digits, which the search never saw, it is \(fmt(heldV.agreementSampled * 100, 1))%\(heldV.agreementSampled >= 0.9 ? "" : ", under the bar")."
-                   : "The paper's claim is that a local decoder leaves the class in z. This run measures fewer than 90% of decompressions keeping it. " + searchVerdict)
+        r.quiz(String(format: "This run's VLAE code holds %.1f bits and %.1f%% of its decompressions (z ~ q(z|x)) of %d test digits are recognised as the original digit, a standard error of %.1f points. Does the code keep the digit's class, by the book's bar of 90%%?", vlae.test.klBits, keptV.agreementSampled * 100, keptV.scored, barTest.se * 100),
+               choices: LossyCode.barChoices,
+               answer: LossyCode.barAnswer(keptV.agreementSampled, n: keptV.scored),
+               explanation: LossyCode.keepsSentence(keptV.agreementSampled, n: keptV.scored)
+                   + " On the validation digits, which the search never saw, it is \(fmt(heldV.agreementSampled * 100, 1))%."
+                   + (barTest.direction == .down ? " " + searchVerdict : ""))
         r.quiz(String(format: "Free bits with λ = %.2f nats over %d dimensions: what do they do to a dimension whose KL is below λ?", variant.freeBits, variant.latentDim),
                choices: ["Force it up to λ nats", "Remove its KL penalty, without forcing it to carry anything", "Set it to zero"],
                answer: 1,
                explanation: "The objective uses max(λ, KL) per dimension: below λ the KL costs nothing, but nothing pushes it up either. In this run \(belowFloor) of \(variant.latentDim) dimensions carry less than λ on the test digits.")
-        let change = keptV.agreementMean - keptV.agreementSampled
-        r.quiz(String(format: "Decoding the VLAE at z = μ(x) instead of a sampled z ~ q(z|x): in this run (%.1f%% agreement with a sampled z), did class agreement go up, down, or stay within one point?", keptV.agreementSampled * 100),
-               choices: ["Up by more than one point", "Down by more than one point", "Within one point"],
-               answer: change > 0.01 ? 0 : change < -0.01 ? 1 : 2,
-               explanation: String(format: "At z = μ(x) it is %.1f%%. ", keptV.agreementMean * 100)
-                   + (change > 0.01 ? "The posterior's noise moves z away from the digit's own code; at the mean only the decoder's sampling remains, and fewer decompressions change class."
-                      : change < -0.01 ? "Here the mean code did worse than a sampled one: the decoder's sampling, not the code's noise, decides the class."
-                      : "The code's noise costs almost nothing here: what is lost is lost in the decoder's sampling."))
+        r.quiz(String(format: "Decoding the VLAE at z = μ(x) instead of a sampled z ~ q(z|x): in this run (%.1f%% agreement with a sampled z), did class agreement go up, down, or stay within twice its standard error?", keptV.agreementSampled * 100),
+               choices: LossyCode.meanVsSampleChoices,
+               answer: LossyCode.meanVsSampleAnswer(change),
+               explanation: LossyCode.meanVsSampleExplanation(sampled: keptV.agreementSampled, atMean: keptV.agreementMean,
+                                                              classifierAccuracy: clf, n: keptV.scored))
 
         r.references()
 
@@ -472,6 +494,11 @@ struct SearchRow {
     var nll: Double? = nil
     var seconds: Double? = nil
     var recorded = false
+    var fromCache = false
+}
+
+extension ModelCache.Origin {
+    var isCached: Bool { if case .cached = self { return true } else { return false } }
 }
 
 struct SamplingSpeed: Codable {

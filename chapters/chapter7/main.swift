@@ -17,7 +17,7 @@ struct Chapter7: ChapterCommand {
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "PixelCNN depths between the factorized decoder and the full PixelCNN (3x3 kernels).")
-    var layers: [Int] = [1, 2, 3, 4, 6]
+    var layers: [Int] = ReceptiveFieldSweep.depths
 
     func run() throws { runChapter { try chapter() } }
 
@@ -60,10 +60,11 @@ struct Chapter7: ChapterCommand {
 
         // The slider's frames: one set of images per decoder, every image the same size.
         let fields = models.map { $0.model.config.receptiveField }
-        let seen = fields.map { $0?.count ?? 0 }
+        // the pixel the slider draws; pixels of a field that fall off the image's edge are not seen
+        let (row, column) = (16, 14)
+        let seen = fields.map { $0?.count(row: row, column: column) ?? 0 }
         let klMax = kept.flatMap(\.klPerDim).max() ?? 1
         let probeDigit = kept[0].originals[kept[0].digitLabels.firstIndex(of: 2) ?? 0]
-        let (row, column) = (16, 14)
         var stops: [SliderStop] = []
         var sizes: (field: (width: Int, height: Int), strip: (width: Int, height: Int)) = ((0, 0), (0, 0))
         let (barWidth, barHeight) = (420, 250)
@@ -104,8 +105,8 @@ struct Chapter7: ChapterCommand {
         share of \(kept[0].scored) test digits whose decompression (with $z$ sampled from $q(z \\mid x)$, or $z$ at
         its mean $\\mu(x)$) the book's digit classifier (\(fmt(kept[0].classifierAccuracy * 100, 1))% on
         real test digits) labels with the original's class, and **active dims** the code dimensions carrying
-        more than 0.1 nats. The pixels seen are the decoder's true receptive field, counted from its masks
-        (the PixelCNN's blind spot included), not estimated.
+        more than 0.1 nats. The pixels seen are the decoder's true receptive field at the slider's pixel (\(row), \(column)), counted from
+        its masks (the PixelCNN's blind spot included, the field's part beyond the image's edge left out), not estimated.
         """)
 
         r.section("All positions at once")
@@ -133,11 +134,12 @@ struct Chapter7: ChapterCommand {
         r.quiz("Slide through every position. Which decoder's code carries the fewest bits?",
                choices: models.map { "`\($0.name)`" }, answer: fewest,
                explanation: "`\(models[fewest].name)`: \(fmt(kept[fewest].bitsInZ, 1)) bits in z, against \(fmt(kept[first].bitsInZ, 1)) for `\(models[first].name)`. It sees \(seen[fewest]) earlier pixels when it draws one.")
-        let agreementFell = kept[last].agreementSampled < kept[first].agreementSampled
+        let agreementChange = Difference.proportions(kept[last].agreementSampled, kept[first].agreementSampled, n1: kept[last].scored, n2: kept[first].scored)
+        let agreementFell = agreementChange.direction == .down
         r.quiz("From the first position to the last, does the share of decompressions that keep the digit's class (z ~ q) rise or fall?",
-               choices: ["It rises", "It falls", "It stays the same"],
-               answer: kept[last].agreementSampled == kept[first].agreementSampled ? 2 : (agreementFell ? 1 : 0),
-               explanation: "From \(fmt(kept[first].agreementSampled * 100, 0))% (`\(models[first].name)`) to \(fmt(kept[last].agreementSampled * 100, 0))% (`\(models[last].name)`)."
+               choices: ["It rises, by more than twice its standard error", "It falls, by more than twice its standard error", "It stays within twice its standard error"],
+               answer: agreementChange.direction == .up ? 0 : agreementFell ? 1 : 2,
+               explanation: "From \(fmt(kept[first].agreementSampled * 100, 0))% (`\(models[first].name)`) to \(fmt(kept[last].agreementSampled * 100, 0))% (`\(models[last].name)`), a standard error of \(fmt(agreementChange.se * 100, 1)) points over \(kept[last].scored) digits."
                    + (agreementFell ? " A decoder that sees more of the image draws more of the digit itself; the code has less to say about which digit it is." : ""))
         let idleFirst = kept[first].klPerDim.filter { $0 < 0.1 }.count, idleLast = kept[last].klPerDim.filter { $0 < 0.1 }.count
         r.quiz("Watch the KL bars from the first position to the last. How does the number of code dimensions carrying under 0.1 nats change?",
@@ -176,28 +178,34 @@ struct Chapter7: ChapterCommand {
     /// each change is steady, computed from the numbers.
     func whatToWatch(_ models: [TrainedModel], _ kept: [WhatZKeeps], seen: [Int]) -> String {
         let f = 0, l = models.count - 1
-        func steps(_ v: [Double]) -> (down: Int, up: Int) {
-            zip(v, v.dropFirst()).reduce(into: (0, 0)) { acc, p in if p.1 < p.0 { acc.0 += 1 } else if p.1 > p.0 { acc.1 += 1 } }
-        }
         let bits = kept.map(\.bitsInZ)
-        let b = steps(bits)
+        // a step's standard error: the two runs' epoch-to-epoch swings of their validation KL (chapter 4)
+        let noise = models.map { epochToEpochNoise($0.history.map(\.validationKL)) / log(2.0) }
+        let b = StepTrend(names: models.map(\.name), values: bits, standardErrors: noise)
         let bitsText: String
         if bits[l] < bits[f] {
             bitsText = "the bits in $z$ fall from **\(fmt(bits[f], 1))** to **\(fmt(bits[l], 1))**"
-                + (b.up == 0 ? ", at every step" : " overall (\(b.up) of \(bits.count - 1) steps go up)")
+                + (b.isMonotone(.down) ? ", at every step by more than twice its standard error"
+                   : " overall (\(b.steps(.down).count) of \(bits.count - 1) steps fall by more than twice their standard error, \(b.steps(.up).count) rise by as much, the rest are within the noise of one training run)")
         } else {
             bitsText = "the bits in $z$ do **not** fall: \(fmt(bits[f], 1)) at the first position, \(fmt(bits[l], 1)) at the last, against the paper's prediction"
         }
         let agree = kept.map(\.agreementSampled)
-        let agreeText = agree[l] < agree[f]
+        let agreeChange = Difference.proportions(agree[l], agree[f], n1: kept[l].scored, n2: kept[f].scored)
+        let agreeText = agreeChange.direction == .withinNoise
+            ? "the share of decompressions that keep the class moves within its noise (\(fmt(agree[f] * 100, 0))% → \(fmt(agree[l] * 100, 0))%)"
+            : agreeChange.direction == .down
             ? "the decompressions keep the digit's class less often (\(fmt(agree[f] * 100, 0))% → \(fmt(agree[l] * 100, 0))%): the decoder draws a plausible digit, not necessarily yours"
-            : "the decompressions keep the class \(agree[l] > agree[f] ? "more" : "as") often (\(fmt(agree[f] * 100, 0))% → \(fmt(agree[l] * 100, 0))%)"
+            : "the decompressions keep the class more often (\(fmt(agree[f] * 100, 0))% → \(fmt(agree[l] * 100, 0))%)"
         let active = models.map { $0.test.activeUnits() }
         let activeText = active[l] < active[f]
             ? "the KL bars sink, with \(active[f]) → \(active[l]) dimensions still above 0.1 nats"
             : "the number of dimensions above 0.1 nats goes \(active[f]) → \(active[l])"
         let elbo = models.map { -$0.test.elbo }
-        let elboText = elbo[l] < elbo[f]
+        let elboChange = models[l].negELBODifference(models[f])
+        let elboText = elboChange.direction == .withinNoise
+            ? "and the −ELBO moves within its noise (\(fmt(elbo[f], 1)) → \(fmt(elbo[l], 1)) nats)"
+            : elboChange.direction == .down
             ? "while the −ELBO *improves* (\(fmt(elbo[f], 1)) → \(fmt(elbo[l], 1)) nats): the better density model says less in its code"
             : "and the −ELBO does not improve (\(fmt(elbo[f], 1)) → \(fmt(elbo[l], 1)) nats)"
         return "**What to watch.** Slide right: the decoder sees from \(seen[f]) to \(seen[l]) earlier pixels; \(bitsText); \(agreeText); \(activeText); \(elboText)."

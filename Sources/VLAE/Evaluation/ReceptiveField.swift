@@ -35,6 +35,11 @@ public struct ReceptiveField: Sendable {
     /// Columns to the left reached in the pixel's own row.
     public var columnsLeftInRow: Int { -(offsets.filter { $0.dy == 0 }.map(\.dx).min() ?? 0) }
     public var count: Int { offsets.count }
+    /// Pixels of a `width`-wide image that reach the logit of pixel (row, column): the offsets
+    /// that land inside the image (near an edge part of the field falls off it).
+    public func count(row: Int, column: Int, width: Int = 28) -> Int {
+        offsets.filter { row + $0.dy >= 0 && column + $0.dx >= 0 && column + $0.dx < width }.count
+    }
     /// Columns left and right reached `rowsUp` rows above the pixel (nil if that row is not reached).
     public func extent(rowsUp: Int) -> (left: Int, right: Int)? {
         let row = offsets.filter { $0.dy == -rowsUp }.map(\.dx)

@@ -60,6 +60,11 @@ public final class PixelCNNDecoder: Decoder {
 
     public var isAutoregressive: Bool { true }
 
+    // @cell pixelcnn-decoder
+    // p(x|z) = prod_i Bernoulli(x_i | sigmoid(logit_i)), logit_i a function of z and x_<i in a window:
+    //   a_1 = ELU(maskA(x) + W_1 h)                      h = the conditioning network's features of z
+    //   a_l = a_{l-1} + ELU(maskB(a_{l-1}) + W_l h)      l = 2..L
+    //   logits = conv1x1(a_L)
     public func logits(_ t: Tape, x: Tensor, h: Tensor?) -> Tensor {
         let condAll = cond.map { $0(t, h!) }          // [N,28,28,L*C]: every layer's W_l h
         // each conv adds its layer's slice of condAll in the same pass (Conv2D.swift)
@@ -78,6 +83,7 @@ public final class PixelCNNDecoder: Decoder {
         }
         return out(t, a)
     }
+    // @end
 
     // @cell shared-x-term
     // Which part of the PixelCNN reads x alone? Only the type-A layer's convolution maskA(x):

@@ -60,7 +60,9 @@ extension VAE {
             let loss = t.scale(t.sum(logp), -1 / Float(n))
             return ELBOResult(loss: loss, reconstruction: logp.values.map { -$0 }, klPerDim: [], latentDim: 0, mu: [])
         }
-        let (mu, logvar) = encode(t, x)
+        // @cell elbo
+        // -ELBO(x) = -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z)), one sample z per image
+        let (mu, logvar) = encode(t, x)                                       // q(z|x) = N(mu, diag exp(logvar))
         let eps = Tensor(uninitialized: mu.shape)
         rng.fillNormal(eps.buffer)
         let z: Tensor, kl: Tensor                                             // kl: [N, D]
@@ -76,10 +78,11 @@ extension VAE {
         }
         let logp = t.bernoulliLogLikelihood(logits: decode(t, x: x, z: z), targets: x)  // [N]
 
-        let recon = t.scale(t.sum(logp), -1 / Float(n))
+        let recon = t.scale(t.sum(logp), -1 / Float(n))                       // mean_n -log p(x_n|z_n)
         let klTerm = options.freeBits > 0 ? t.freeBitsKL(kl, lambda: options.freeBits)
                                           : t.scale(t.sum(kl), 1 / Float(n))
         let loss = options.beta == 1 ? t.add(recon, klTerm) : t.add(recon, t.scale(klTerm, options.beta))
+        // @end
         return ELBOResult(loss: loss, reconstruction: logp.values.map { -$0 }, klPerDim: kl.values,
                           latentDim: config.latentDim, mu: mu.values)
     }
