@@ -14,6 +14,7 @@ public enum CodeCell {
             let t = line.trimmingCharacters(in: .whitespaces)
             if inside {
                 if t == "// @end" || t.hasPrefix("// @end ") { break }
+                if t.hasPrefix("// @exercise") { continue }    // an exercise's markers (Exercises module) are not shown
                 lines.append(line)
             } else if t.hasPrefix("// @cell ") && t.dropFirst(9).trimmingCharacters(in: .whitespaces) == name {
                 inside = true
