@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "PlotServerTests", dependencies: ["PlotServer"]),
-        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "VLAE"]),   // @instructor-only
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "VLAE", "Notebook"]),   // @instructor-only
         .testTarget(name: "ChapterKitTests", dependencies: ["ChapterKit", "VLAE",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],

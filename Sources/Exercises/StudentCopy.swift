@@ -156,6 +156,23 @@ public enum StudentCopy {
         return found
     }
 
+    /// The exercises whose stub is still in the module's sources under `repo` (any of its regions).
+    public static func remainingStubs(repo: String) -> Set<Int> {
+        let base = repo + "/Sources/VLAE"
+        var out = Set<Int>()
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return out }
+        for case let rel as String in walker where rel.hasSuffix(".swift") {
+            guard let text = try? String(contentsOfFile: base + "/" + rel, encoding: .utf8) else { continue }
+            for line in text.components(separatedBy: "\n") {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                guard t.hasPrefix("fatalError(\"exercise ") else { continue }
+                let rest = t.dropFirst("fatalError(\"exercise ".count)
+                if let n = Int(rest.prefix { $0.isNumber }) { out.insert(n) }
+            }
+        }
+        return out
+    }
+
     /// Put the solutions of `repo` back into a student copy `dir`: the module files that hold regions.
     public static func restore(repo: String, into dir: String) throws -> [String] {
         let files = Set(try allRegions(repo: repo).map(\.file)).sorted()

@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 import Exercises
+import Notebook
 import VLAE
 
 @Suite struct StudentCopyTests {
@@ -29,6 +30,25 @@ import VLAE
         }
     }
 
+    /// The cells the chapters show (`// @cell` ... `// @end`) read as they did before the exercise
+    /// markers were added: the same lines, none of them a marker.
+    @Test func cellsAreUnchangedByTheMarkers() throws {
+        for file in Set(try StudentCopy.allRegions(repo: packageRoot).map(\.file)) {
+            let source = try String(contentsOfFile: packageRoot + "/Sources/VLAE/" + file, encoding: .utf8)
+            let unmarked = source.components(separatedBy: "\n").filter {
+                let t = $0.trimmingCharacters(in: .whitespaces)
+                return !(t.hasPrefix(StudentCopy.open) || t == StudentCopy.close)
+            }.joined(separator: "\n")
+            let names = source.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.hasPrefix("// @cell ") }.map { String($0.dropFirst(9)) }
+            for name in names {
+                let cell = CodeCell.extract(name, from: source)
+                #expect(cell != nil && cell == CodeCell.extract(name, from: unmarked), "cell \(name) of \(file)")
+                #expect(cell?.contains("@exercise") == false, "cell \(name) of \(file) shows a marker")
+            }
+        }
+    }
+
     @Test func markersAreBalancedAndNamed() {
         #expect(throws: ExerciseError.self) { try StudentCopy.regions(in: "// @exercise 1\nlet a = 1\n", file: "x") }
         #expect(throws: ExerciseError.self) { try StudentCopy.regions(in: "// @exercise 99\n// @exercise-end\n", file: "x") }
@@ -41,6 +61,9 @@ import VLAE
         let s = try StudentCopy.write(repo: packageRoot, to: dir)
         #expect(s.stubs.count == (try StudentCopy.allRegions(repo: packageRoot)).count)
         #expect(StudentCopy.leaks(of: s.stubs, in: dir).isEmpty, "\(StudentCopy.leaks(of: s.stubs, in: dir))")
+        // the checker sees every exercise as not done in the copy, none in the repository
+        #expect(StudentCopy.remainingStubs(repo: dir) == Set(Catalog.all.map(\.number)))
+        #expect(StudentCopy.remainingStubs(repo: packageRoot).isEmpty)
         // the scan does find a solution line where one is left
         let leaked = StudentCopy.telling(s.stubs[0])[0]
         try Data(("// " + leaked + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/leak.swift"))
