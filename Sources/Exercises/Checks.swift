@@ -282,16 +282,16 @@ public enum Checks {
     public static func maskedTaps(_ masked: (MaskType, Int) -> ConvGeometry) -> CheckReport {
         let ex = Catalog.exercise(7)!
         var r = CheckReport()
-        for k in [3, 5] {
-            let c = k / 2
+        // the kernel's positions numbered in raster order, ky * k + kx: the centre is 4 of 0...8 (3x3), 12 of 0...24 (5x5)
+        for (k, centreIndex) in [(3, 4), (5, 12)] {
             for type in [MaskType.a, .b] {
-                let taps = masked(type, k).taps
-                let centre = taps.contains { $0.ky == c && $0.kx == c }
-                let future = taps.filter { $0.ky > c || ($0.ky == c && $0.kx > c) }
-                let past = Set(taps.filter { $0.ky < c || ($0.ky == c && $0.kx < c) }.map { $0.ky * k + $0.kx })
+                let indices = masked(type, k).taps.map { $0.ky * k + $0.kx }
+                let centre = indices.contains(centreIndex)
+                let future = indices.filter { $0 > centreIndex }
+                let past = Set(indices.filter { $0 < centreIndex })
                 r.expect(future.isEmpty, "type \(type.rawValue) \(k)x\(k): no future taps", "\(future.count) taps below or right of the centre",
                          hint: ex.hint("future taps"))
-                r.expect(past.count == c * k + c, "type \(type.rawValue) \(k)x\(k): every past tap", "\(past.count) of \(c * k + c) taps above or left of the centre",
+                r.expect(past.count == centreIndex, "type \(type.rawValue) \(k)x\(k): every past tap", "\(past.count) of \(centreIndex) taps above or left of the centre",
                          hint: "keep every tap of the rows above the centre and left of it in its row")
                 if type == .a {
                     r.expect(!centre, "type A \(k)x\(k): no centre tap", centre ? "the centre tap is kept" : "no centre tap", hint: ex.hint("type-B mask on the first layer"))
