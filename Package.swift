@@ -81,9 +81,19 @@ let package = Package(
                           path: "chapters/serve"),
         .executableTarget(name: "bench", dependencies: ["ChapterKit", "VLAE"], path: "chapters/bench"),
 
+        // The exercises (Sources/Exercises): a student copy without the solutions, and their checker.
+        .target(name: "Exercises", dependencies: ["VLAE"]),
+        .executableTarget(name: "exercises",
+                          dependencies: ["Exercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "chapters/exercises"),
+        .executableTarget(name: "check",
+                          dependencies: ["Exercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "chapters/check"),
+
         .testTarget(name: "VLAETests", dependencies: ["VLAE"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "PlotServerTests", dependencies: ["PlotServer"]),
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "VLAE", "Notebook"]),   // @instructor-only
         .testTarget(name: "ChapterKitTests", dependencies: ["ChapterKit", "VLAE",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],

@@ -17,6 +17,7 @@ public enum CodeCell {
             if inside {
                 if t.hasPrefix("// @cell ") { nested += 1; continue }
                 if isEnd { if nested == 0 { break }; nested -= 1; continue }
+                if t.hasPrefix("// @exercise") { continue }    // an exercise's markers (Exercises module) are not shown
                 lines.append(line)
             } else if t.hasPrefix("// @cell ") && t.dropFirst(9).trimmingCharacters(in: .whitespaces) == name {
                 inside = true

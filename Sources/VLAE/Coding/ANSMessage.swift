@@ -67,6 +67,7 @@ public struct ANSMessage: Equatable, Sendable {
     /// Push a symbol occupying [start, start + freq) of 0..<2^precision (freq >= 1, precision <= 31).
     @inline(__always)
     public mutating func push(start: UInt32, freq: UInt32, precision: Int) {
+        // @exercise 4
         let f = UInt64(freq)
         let headMax = ((ANSMessage.lowerBound >> UInt64(precision)) << 32) &* f
         if head >= headMax {                       // make room: move the low 32 bits to the tail
@@ -74,6 +75,7 @@ public struct ANSMessage: Equatable, Sendable {
             head >>= 32
         }
         head = ((head / f) << UInt64(precision)) &+ (head % f) &+ UInt64(start)
+        // @exercise-end
     }
 
     /// The slot the next pop will read: the head's low `precision` bits.
@@ -85,12 +87,14 @@ public struct ANSMessage: Equatable, Sendable {
     /// Pop the symbol whose range [start, start + freq) holds `peek(precision)`.
     @inline(__always)
     public mutating func pop(start: UInt32, freq: UInt32, precision: Int) throws {
+        // @exercise 4
         let slot = UInt64(peek(precision: precision))
         head = UInt64(freq) &* (head >> UInt64(precision)) &+ slot &- UInt64(start)
         if head < ANSMessage.lowerBound {           // refill from the tail
             guard let w = tail.popLast() else { throw CodingError.exhausted }
             head = (head << 32) | UInt64(w)
         }
+        // @exercise-end
     }
     // @end
 

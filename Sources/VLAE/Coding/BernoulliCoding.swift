@@ -32,17 +32,21 @@ public enum BernoulliCoding {
     /// Push pixel `bit` (0 or 1): the 1 occupies [0, f1), the 0 occupies [f1, 2^precision).
     @inline(__always)
     public static func push(_ bit: Bool, frequencyOfOne f1: UInt32, into m: inout ANSMessage, precision: Int = precision) {
+        // @exercise 5
         if bit { m.push(start: 0, freq: f1, precision: precision) }
         else { m.push(start: f1, freq: (1 << UInt32(precision)) - f1, precision: precision) }
+        // @exercise-end
     }
 
     /// Pop a pixel: which range the head's low bits fall in decides the value.
     @inline(__always)
     public static func pop(frequencyOfOne f1: UInt32, from m: inout ANSMessage, precision: Int = precision) throws -> Bool {
+        // @exercise 5
         let bit = m.peek(precision: precision) < f1
         if bit { try m.pop(start: 0, freq: f1, precision: precision) }
         else { try m.pop(start: f1, freq: (1 << UInt32(precision)) - f1, precision: precision) }
         return bit
+        // @exercise-end
     }
     // @end
 

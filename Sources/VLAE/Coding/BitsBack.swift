@@ -129,6 +129,7 @@ public final class BBANSCoder {
     // @cell bits-back-encode
     /// Append digit x to the message: pop z with q(z|x), push x with p(x|z), push z with p(z).
     func encodeDigit(_ x: [Float], into m: inout ANSMessage) throws -> DigitCodeLengths {
+        // @exercise 6
         let t = Tape(recording: false)
         var len = DigitCodeLengths()
         var ks: [Int] = []
@@ -154,6 +155,7 @@ public final class BBANSCoder {
             len.prior = Double(d * buckets.bits)
         }
         return len
+        // @exercise-end
     }
 
     /// Take the last digit off the message: pop z with p(z), pop x with p(x|z) pixel by pixel,
@@ -183,12 +185,14 @@ public final class BBANSCoder {
                 x.data[i] = try BernoulliCoding.pop(frequencyOfOne: f1, from: &m, precision: pixelPrecision) ? 1 : 0
             }
         }
+        // @exercise 6
         let image = x.values
         if buckets != nil {
             let q = posterior(t, image)
             for j in (0..<d).reversed() { q[j].push(ks[j], into: &m) }   // the bits back
         }
         return image
+        // @exercise-end
     }
     // @end
 

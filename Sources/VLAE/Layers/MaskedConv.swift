@@ -23,6 +23,7 @@ extension ConvGeometry {
     // @cell masked-taps
     /// The taps of a k x k masked convolution (k odd), "same" padding, stride 1.
     public static func masked(_ type: MaskType, kernel k: Int) -> ConvGeometry {
+        // @exercise 7
         precondition(k % 2 == 1, "masked convolutions need an odd kernel, got \(k)")
         let c = k / 2
         var taps: [Tap] = []
@@ -33,6 +34,7 @@ extension ConvGeometry {
             }
         }
         return ConvGeometry(taps: taps, kernel: k, stride: 1, pad: c)
+        // @exercise-end
     }
     // @end
 }

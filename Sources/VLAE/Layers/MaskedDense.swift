@@ -69,7 +69,9 @@ public final class MaskedLinear: HasParameters {
 
     /// How many (sorted) inputs an output of degree `d` sees.
     static func visibleInputs(_ inDegrees: [Int], _ d: Int, strict: Bool) -> Int {
+        // @exercise 10
         inDegrees.filter { strict ? $0 < d : $0 <= d }.count
+        // @exercise-end
     }
 
     /// The dense [in, out] matrix this layer multiplies by (masked entries 0): for tests and figures.

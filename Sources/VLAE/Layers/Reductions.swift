@@ -123,17 +123,21 @@ extension Tape {
 
 /// log sum exp of n values, stable (max subtracted first). Double accumulation.
 public func logSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    // @exercise 8
     var m = -Float.infinity
     for j in 0..<n { m = max(m, p[j]) }
     if !m.isFinite { return m }
     var s: Double = 0
     for j in 0..<n { s += Foundation.exp(Double(p[j] - m)) }
     return m + Float(Foundation.log(s))
+    // @exercise-end
 }
 
 // @cell logsumexp
 public func logSumExp(_ xs: [Double]) -> Double {
+    // @exercise 8
     guard let m = xs.max(), m.isFinite else { return xs.max() ?? -.infinity }
     return m + Foundation.log(xs.reduce(0) { $0 + Foundation.exp($1 - m) })
+    // @exercise-end
 }
 // @end

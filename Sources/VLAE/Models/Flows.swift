@@ -169,6 +169,7 @@ public final class AutoregressiveFlowPrior: HasParameters {
     /// log p(z) per dimension, [N, D] (sum over the last axis for log p(z)): one parallel pass
     /// per step, from u_K = z back to eps = u_0.
     public func logDensity(_ t: Tape, _ z: Tensor) -> Tensor {
+        // @exercise 11
         var u = z
         var sumLogSigma: Tensor? = nil
         for k in flow.made.indices.reversed() {
@@ -178,11 +179,13 @@ public final class AutoregressiveFlowPrior: HasParameters {
         }
         let logNormal = t.standardNormalLogDensity(u)                // log N(eps; 0, I)
         return sumLogSigma.map { t.sub(logNormal, $0) } ?? logNormal // - log |det dz/deps|
+        // @exercise-end
     }
     // @end
 
     /// eps = f(z), the density direction without a tape (for tests and figures).
     public func epsilon(_ z: Tensor) -> Tensor {
+        // @exercise 11
         let t = Tape(recording: false)
         var u = z
         for k in flow.made.indices.reversed() {
@@ -190,6 +193,7 @@ public final class AutoregressiveFlowPrior: HasParameters {
             u = t.standardize(u, shift: mu, logScale: logSigma)
         }
         return u
+        // @exercise-end
     }
 
     // @cell af-sample

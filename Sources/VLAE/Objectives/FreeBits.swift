@@ -12,6 +12,7 @@
 extension Tape {
     /// sum_j max(lambda, mean_n kl[n, j]) for kl of shape [N, D]: a scalar.
     public func freeBitsKL(_ kl: Tensor, lambda: Float) -> Tensor {
+        // @exercise 3
         let n = kl.shape[0], d = kl.count / n
         var means = [Float](repeating: 0, count: d)
         for b in 0..<n { for j in 0..<d { means[j] += kl.data[b * d + j] } }
@@ -27,6 +28,7 @@ extension Tape {
             }
         }
         return out
+        // @exercise-end
     }
 }
 // @end

@@ -13,6 +13,7 @@ extension Tape {
     // @cell reparameterize
     /// z = mu + exp(logvar / 2) * eps, with eps a given standard-normal tensor.
     public func reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor) -> Tensor {
+        // @exercise 1
         precondition(mu.count == logvar.count && mu.count == eps.count)
         let out = Tensor(uninitialized: mu.shape)
         let n = mu.count
@@ -29,12 +30,14 @@ extension Tape {
             }
         }
         return out
+        // @exercise-end
     }
     // @end
 
     // @cell gaussian-kl
     /// KL(N(mu, e^logvar) || N(0, 1)) per dimension: [N, D] -> [N, D].
     public func gaussianKL(mu: Tensor, logvar: Tensor) -> Tensor {
+        // @exercise 2
         let out = Tensor(uninitialized: mu.shape)
         let n = mu.count
         for i in 0..<n {
@@ -53,6 +56,7 @@ extension Tape {
             }
         }
         return out
+        // @exercise-end
     }
     // @end
 

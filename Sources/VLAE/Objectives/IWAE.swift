@@ -39,9 +39,11 @@ extension VAE {
         let start = Date()
         let w = importanceLogWeights(set, k: k, rowsPerPass: rowsPerPass, seed: seed, path: path, progress: progress)
         // @cell iwae-bound
+        // @exercise 9
         // -L_k(x) = -(log sum_i exp w_i - log k): the log-sum-exp shifts by the largest weight
         return IWAEResult(nllPerImage: w.map { -(logSumExp($0) - Foundation.log(Double($0.count))) },
                           k: config.hasLatent ? k : 1, seconds: Date().timeIntervalSince(start))
+        // @exercise-end
         // @end
     }
 
@@ -118,6 +120,7 @@ extension VAE {
 /// over the groups (an unbiased estimate of E[-L_k] that reuses the same samples for every k).
 // @cell iwae-by-k
 public func boundByK(_ logWeights: [Double], ks: [Int]) -> [Double] {
+    // @exercise 9
     ks.map { k in
         precondition(k >= 1 && logWeights.count % k == 0, "boundByK: \(logWeights.count) weights do not split into groups of \(k)")
         let groups = logWeights.count / k
@@ -125,5 +128,6 @@ public func boundByK(_ logWeights: [Double], ks: [Int]) -> [Double] {
         for g in 0..<groups { sum += -(logSumExp(Array(logWeights[(g * k)..<((g + 1) * k)])) - Foundation.log(Double(k))) }
         return sum / Double(groups)
     }
+    // @exercise-end
 }
 // @end
