@@ -1,6 +1,6 @@
 // bench: how fast one training step is, and where the arithmetic runs at what speed.
 //
-//   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes]
+//   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes] [--dataset NAME]
 //
 // Table 1: images/s of one optimiser step (batch 64, steady state: warm-up steps first, then
 // the best of N), for each model config, beside the PyTorch figure of shared/anchors.md. The
@@ -28,6 +28,9 @@ struct Flags {
     var iwaeImages = 4
     var iwaeRows = [128]
     var iwaePaths = false
+    /// Time on real digits (the first training images of this dataset, statically binarized)
+    /// instead of random ones; nil: random binary images, no data needed.
+    var dataset: String?
 }
 
 func parseFlags() -> Flags {
@@ -49,6 +52,7 @@ func parseFlags() -> Flags {
         case "--iwae-images": f.iwaeImages = Int(value(a)) ?? 0
         case "--iwae-rows": f.iwaeRows = value(a).split(separator: ",").compactMap { Int($0) }
         case "--iwae-paths": f.iwaePaths = true
+        case "--dataset": f.dataset = value(a)
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -61,6 +65,8 @@ func parseFlags() -> Flags {
               --iwae-images N   images timed (default 4)
               --iwae-rows R,R   decoder rows (images x samples) per pass to try (default 128)
               --iwae-paths  also time the per-sample path (the whole decoder on every sample)
+              --dataset D   time on the first training digits of D (\(DataSource.flagHelp)), statically
+                            binarized, instead of random binary images (the time hardly depends on them)
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
@@ -111,10 +117,16 @@ func cpuNow() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// A fixed batch of binary images (about the density of MNIST's ink).
+/// A fixed batch of binary images: the first `batch` training digits of --dataset (cycled), else
+/// random ones of about the density of MNIST's ink.
 func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
-    var rng = RNG(seed: seed)
     let x = Tensor(uninitialized: [batch, 28, 28, 1])
+    if let digits = benchDigits, digits.count > 0 {
+        let set = digits.subset((0..<batch).map { $0 % digits.count })
+        for i in 0..<x.count { x.data[i] = set.pixels[i] }
+        return x
+    }
+    var rng = RNG(seed: seed)
     for i in 0..<x.count { x.data[i] = rng.uniform() < 0.13 ? 1 : 0 }
     return x
 }
@@ -281,6 +293,12 @@ func loadNote() -> String {
 // MARK: main
 
 let flags = parseFlags()
+/// The training digits of --dataset, binarized (nil without the flag); a data problem is one line.
+let benchDigits: ImageSet? = flags.dataset.map { name in
+    do { return try loadDataset(DataSource.parse(name)).binarized(.staticSeeded(0)).train }
+    catch { fail("--dataset \(name): \(error)") }
+}
+
 configureAllocatorForTraining()
 setComputeThreads(flags.threads)
 #if DEBUG

