@@ -78,18 +78,25 @@ public struct SearchRecord: Codable, Sendable {
         try enc.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// The commit the package is at (`git rev-parse --short HEAD`), or "unknown".
+    /// The commit the package is at (`git rev-parse --short HEAD`), with "+changes" when tracked
+    /// files differ from it (the record then comes from code no commit holds), or "unknown".
     public static func currentCommit() -> String {
+        guard let head = git(["rev-parse", "--short", "HEAD"]), !head.isEmpty else { return "unknown" }
+        let changes = git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
+        return changes.isEmpty ? head : head + "+changes"
+    }
+
+    /// The trimmed output of a git command in the package's folder; nil if it fails.
+    private static func git(_ arguments: [String]) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", (ModuleSource.root as NSString).deletingLastPathComponent, "rev-parse", "--short", "HEAD"]
+        p.arguments = ["git", "-C", (ModuleSource.root as NSString).deletingLastPathComponent] + arguments
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "unknown" }
-        p.waitUntilExit()
+        guard (try? p.run()) != nil else { return nil }
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && !out.isEmpty ? out : "unknown"
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? out.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 }
