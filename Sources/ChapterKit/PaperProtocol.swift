@@ -109,6 +109,9 @@ public struct PaperRow: Codable, Sendable {
     public var nllIwaeSe: Double
     public var iwaeK: Int
     public var iwaeImages: Int
+    /// −L_k of each of those digits (the same digits in every row of the same data and digit count),
+    /// so two rows' difference is measured digit by digit.
+    public var nllIwaePerDigit: [Double]
     /// The bound at the small k on `smallKImages` test digits.
     public var nllSmallKNats: Double
     public var nllSmallKSe: Double
@@ -214,6 +217,7 @@ extension ChapterSession {
             trainImagesPerSecond: m.history.last?.imagesPerSecond ?? 0,
             negElbo: elbo.mean, negElboSe: elbo.se, elboImages: m.test.negativeELBOPerImage.count,
             nllIwaeNats: bigStats.mean, nllIwaeSe: bigStats.se, iwaeK: big.k, iwaeImages: big.nllPerImage.count,
+            nllIwaePerDigit: big.nllPerImage,
             nllSmallKNats: smallStats.mean, nllSmallKSe: smallStats.se, smallK: small.k, smallKImages: small.nllPerImage.count,
             trainSeconds: trainSeconds, boundSeconds: big.seconds + small.seconds,
             codeVersion: CodeVersion.current, commit: SearchRecord.currentCommit(),

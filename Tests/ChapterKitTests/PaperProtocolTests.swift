@@ -17,6 +17,7 @@ import VLAE
         let row = PaperRow(id: "vlae-af", label: "VLAE, AF prior", recipeKey: "k1", dataset: "mnist", fingerprint: "fp", binarization: "static",
                            epochs: 3, maxEpochs: 30, validationNegElbo: [90, 85, 84, 84.5], trainImages: 50_000, trainImagesPerSecond: 80,
                            negElbo: 84, negElboSe: 0.3, elboImages: 10_000, nllIwaeNats: 81.5, nllIwaeSe: 0.6, iwaeK: 4096, iwaeImages: 1000,
+                           nllIwaePerDigit: [81, 82],
                            nllSmallKNats: 82, nllSmallKSe: 0.2, smallK: 64, smallKImages: 10_000, trainSeconds: 1000, boundSeconds: 500,
                            codeVersion: CodeVersion.current, commit: "abc1234", date: "2026-12-03T17:00:00Z",
                            command: "swift run chapter8 --dataset mnist --paper --paper-row vlae-af")
@@ -29,6 +30,7 @@ import VLAE
         #expect(json["dataset"] as? String == "mnist" && json["iwae_k"] as? Int == 4096 && json["iwae_images"] as? Int == 1000)
         #expect(json["nll_iwae_se"] as? Double == 0.6 && json["recipe_key"] as? String == "k1" && json["code_version"] as? Int == CodeVersion.current)
         let back = try #require(PaperProtocol.read(path))
+        #expect(json["nll_iwae_per_digit"] as? [Double] == [81, 82])
         #expect(back.nllIwaeNats == 81.5 && back.validationNegElbo == [90, 85, 84, 84.5] && back.command == row.command)
     }
 

@@ -101,11 +101,15 @@ extension Chapter8 {
         // The ablation's direction and the distance to the paper, from the rows shown.
         func row(_ id: String) -> PaperRow? { shown.first { $0.row.id == id }?.row }
         func compare(_ a: PaperRow, _ b: PaperRow) -> String {
-            let d = a.nllIwaeNats - b.nllIwaeNats, se = (a.nllIwaeSe * a.nllIwaeSe + b.nllIwaeSe * b.nllIwaeSe).squareRoot()
             // the PixelCNN alone has no z: its likelihood is exact at any k
             let sameBound = a.iwaeImages == b.iwaeImages && (a.iwaeK == b.iwaeK || [a.id, b.id].contains("pixelcnn-alone"))
-            let verdict = abs(d) > 2 * se ? "the \(b.label) is \(d > 0 ? "lower" : "higher") than the \(a.label) by \(fmt(abs(d))) ± \(fmt(se)) nats"
-                : "the \(b.label) and the \(a.label) are within the noise of each other (\(fmt(d)) ± \(fmt(se)) nats)"
+            // Rows of the same data and digit count hold the bound of the same digits: paired, digit by digit.
+            let paired = a.fingerprint == b.fingerprint && a.nllIwaePerDigit.count == b.nllIwaePerDigit.count && !a.nllIwaePerDigit.isEmpty
+            let (d, se) = paired ? pairedDifference(a.nllIwaePerDigit, b.nllIwaePerDigit)
+                                 : (a.nllIwaeNats - b.nllIwaeNats, (a.nllIwaeSe * a.nllIwaeSe + b.nllIwaeSe * b.nllIwaeSe).squareRoot())
+            let how = paired ? "paired over the same \(a.nllIwaePerDigit.count) digits" : "unpaired"
+            let verdict = abs(d) > 2 * se ? "the \(b.label) is \(d > 0 ? "lower" : "higher") than the \(a.label) by \(fmt(abs(d))) ± \(fmt(se)) nats (\(how))"
+                : "the \(b.label) and the \(a.label) are within the noise of each other (\(fmt(d)) ± \(fmt(se)) nats, \(how))"
             return verdict + (sameBound ? "" : " (bounds at different k or on different digits: not comparable)")
         }
         var findings: [String] = []
@@ -113,7 +117,7 @@ extension Chapter8 {
         if let gauss = row("vlae"), let af = row("vlae-af") { findings.append(compare(gauss, af)) }
         if let iaf = row("vlae-iaf"), let af = row("vlae-af") { findings.append(compare(iaf, af) + " (the paper: the AF prior about \(fmt(PaperNumbers.afOverIAF, 1)) nats better)") }
         if !findings.isEmpty {
-            r.prose("The paper's ablation goes 87.55 → 79.48 → 78.94 nats (PixelCNN alone, + z with N(0, I) prior, + AF prior). Here, on the rows above (a difference counts as a direction only beyond twice its standard error, taken unpaired, which overstates it since the rows share their digits): " + findings.joined(separator: "; ") + ".")
+            r.prose("The paper's ablation goes 87.55 → 79.48 → 78.94 nats (PixelCNN alone, + z with N(0, I) prior, + AF prior). Here, on the rows above (a difference counts as a direction only beyond twice its standard error): " + findings.joined(separator: "; ") + ".")
         }
         if let af = row("vlae-af") {
             let gap = af.nllIwaeNats - paperVLAE
