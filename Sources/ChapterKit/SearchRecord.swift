@@ -48,8 +48,11 @@ public struct SearchRecord: Codable, Sendable {
     }
 
     /// The committed record: records/chapter5-search.json at the package's root.
-    public static var committedPath: String {
-        ((ModuleSource.root as NSString).appendingPathComponent("../../records/chapter5-search.json") as NSString).standardizingPath
+    public static var committedPath: String { recordsPath("chapter5-search.json") }
+
+    /// A path under the package's records/ folder (where measured results are committed).
+    public static func recordsPath(_ relative: String) -> String {
+        ((ModuleSource.root as NSString).appendingPathComponent("../../records/" + relative) as NSString).standardizingPath
     }
 
     /// The committed record, if there is one and it reads; nil otherwise (the chapter then shows only what it measured).
@@ -65,24 +68,35 @@ public struct SearchRecord: Codable, Sendable {
         return rows.first { $0.key == key }
     }
 
-    public func write(to path: String) throws {
+    public func write(to path: String) throws { try SearchRecord.writeJSON(self, to: path) }
+
+    /// Write a record as sorted, indented JSON, atomically (a reader never sees half a file).
+    public static func writeJSON<T: Encodable>(_ value: T, to path: String, snakeCase: Bool = false) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try enc.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        if snakeCase { enc.keyEncodingStrategy = .convertToSnakeCase }
+        try enc.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// The commit the package is at (`git rev-parse --short HEAD`), or "unknown".
+    /// The commit the package is at (`git rev-parse --short HEAD`), with "+changes" when tracked
+    /// files differ from it (the record then comes from code no commit holds), or "unknown".
     public static func currentCommit() -> String {
+        guard let head = git(["rev-parse", "--short", "HEAD"]), !head.isEmpty else { return "unknown" }
+        let changes = git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
+        return changes.isEmpty ? head : head + "+changes"
+    }
+
+    /// The trimmed output of a git command in the package's folder; nil if it fails.
+    private static func git(_ arguments: [String]) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", (ModuleSource.root as NSString).deletingLastPathComponent, "rev-parse", "--short", "HEAD"]
+        p.arguments = ["git", "-C", (ModuleSource.root as NSString).deletingLastPathComponent] + arguments
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "unknown" }
-        p.waitUntilExit()
+        guard (try? p.run()) != nil else { return nil }
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && !out.isEmpty ? out : "unknown"
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? out.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 }

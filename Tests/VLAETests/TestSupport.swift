@@ -69,3 +69,30 @@ func makeZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
     out += end.joined()
     return out
 }
+
+/// Write bytes to a file (the tests' hand-made and broken data files).
+func writeBytes(_ bytes: [UInt8], _ path: String) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Run `body`, expect a `DataError` of `kind`, and check the promises every error makes:
+/// one line, naming the file. Returns the description for further checks.
+@discardableResult
+func expectDataError(_ kind: DataError.Kind, naming file: String,
+                     sourceLocation: SourceLocation = #_sourceLocation,
+                     _ body: () throws -> Void) -> String {
+    do {
+        try body()
+        Issue.record("expected a DataError (\(kind)), got none", sourceLocation: sourceLocation)
+        return ""
+    } catch let error as DataError {
+        let text = error.description
+        #expect(error.kind == kind, "\(text)", sourceLocation: sourceLocation)
+        #expect(!text.contains("\n") && !text.contains("\r"), "not one line: \(text)", sourceLocation: sourceLocation)
+        #expect(text.contains(file), "does not name \(file): \(text)", sourceLocation: sourceLocation)
+        return text
+    } catch {
+        Issue.record("expected a DataError, got \(error)", sourceLocation: sourceLocation)
+        return ""
+    }
+}

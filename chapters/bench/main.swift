@@ -1,6 +1,6 @@
 // bench: how fast one training step is, and where the arithmetic runs at what speed.
 //
-//   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes]
+//   swift run -c release bench [--steps N] [--threads T] [--configs a,b,...] [--no-shapes] [--dataset NAME]
 //   swift run bench --export-reference FILE      (no timing: weights and one batch for the PyTorch check)
 //
 // Table 1: images/s of one optimiser step (batch 64, steady state: warm-up steps first, then
@@ -33,6 +33,9 @@ struct Flags {
     /// Write one batch through each config, with every weight, for the PyTorch check (ReferenceExport.swift).
     var exportReference: String? = nil
     var exportImages = 8
+    /// Time on real digits (the first training images of this dataset, statically binarized)
+    /// instead of random ones; nil: random binary images, no data needed.
+    var dataset: String?
 }
 
 func parseFlags() -> Flags {
@@ -56,6 +59,7 @@ func parseFlags() -> Flags {
         case "--iwae-paths": f.iwaePaths = true
         case "--export-reference": f.exportReference = value(a)
         case "--export-images": f.exportImages = Int(value(a)) ?? 0
+        case "--dataset": f.dataset = value(a)
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -72,6 +76,8 @@ func parseFlags() -> Flags {
                             (default: the four without flows) with every weight, as JSON, for
                             bench/check_torch_reference.py
               --export-images N   images in that batch (default 8)
+              --dataset D   time on the first training digits of D (\(DataSource.flagHelp)), statically
+                            binarized, instead of random binary images (the time hardly depends on them)
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
@@ -122,10 +128,16 @@ func cpuNow() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// A fixed batch of binary images (about the density of MNIST's ink).
+/// A fixed batch of binary images: the first `batch` training digits of --dataset (cycled), else
+/// random ones of about the density of MNIST's ink.
 func randomBatch(_ batch: Int, seed: UInt64) -> Tensor {
-    var rng = RNG(seed: seed)
     let x = Tensor(uninitialized: [batch, 28, 28, 1])
+    if let digits = benchDigits, digits.count > 0 {
+        let set = digits.subset((0..<batch).map { $0 % digits.count })
+        for i in 0..<x.count { x.data[i] = set.pixels[i] }
+        return x
+    }
+    var rng = RNG(seed: seed)
     for i in 0..<x.count { x.data[i] = rng.uniform() < 0.13 ? 1 : 0 }
     return x
 }
@@ -292,6 +304,12 @@ func loadNote() -> String {
 // MARK: main
 
 let flags = parseFlags()
+/// The training digits of --dataset, binarized (nil without the flag); a data problem is one line.
+let benchDigits: ImageSet? = flags.dataset.map { name in
+    do { return try loadDataset(DataSource.parse(name)).binarized(.staticSeeded(0)).train }
+    catch { fail("--dataset \(name): \(error)") }
+}
+
 configureAllocatorForTraining()
 setComputeThreads(flags.threads)
 if let path = flags.exportReference {

@@ -26,6 +26,8 @@ struct Chapter8: ChapterCommand {
     @Option(name: .long, help: "Test images the bound-against-k curve is computed on (one per class: 10).")
     var curveImages: Int?
 
+    @OptionGroup var paper: PaperOptions
+
     func validate() throws {
         if let k = curveK, !Chapter8.curveKs(upTo: k).contains(k) { throw ValidationError("--curve-k must be one of 4, 16, 64, 256, 1024, 4096") }
         if let n = curveImages, n < 10 { throw ValidationError("--curve-images must be at least 10 (one per class)") }
@@ -37,7 +39,11 @@ struct Chapter8: ChapterCommand {
     func run() throws { runChapter { try chapter() } }
 
     func chapter() throws {
+        if paper.paper || paper.rows != nil { return try paperProtocol() }
         let s = ChapterSession(chapter: 8, subtitle: "The paper's results table, measured here and set beside the paper's", options: options)
+        let recordedPaperRows = PaperProtocol.rowIDs.filter {
+            PaperProtocol.read(PaperProtocol.file(PaperProtocol.recordsFolder, id: $0, binarization: options.dynamic ? "dynamic" : "static")) != nil
+        }.count
         let r = s.report
         let test = s.binary.test
         // Chapter 6's defaults (IWAEOptions), so its bounds are read back from the memo rather than computed again.
@@ -58,6 +64,8 @@ struct Chapter8: ChapterCommand {
         at the bound itself: how much it tightens as $k$ grows. Nothing here is trained specially: the models are the
         ones chapters 1, 4, 5 and 6 trained, read from the shared model cache (and trained now only if missing).
         Your own test files can be scored by the same models with `swift run evaluate --dataset idx:DIR`.
+        The paper's own protocol, on full MNIST (50,000 training digits, the bound at $k$ = 4096 on 1,000 of the official test digits),
+        is `swift run chapter8 --dataset mnist --paper`, one row per command (docs/paper-protocol.md); \(recordedPaperRows == 0 ? "none of its rows is recorded yet" : "\(recordedPaperRows) of its \(PaperProtocol.rowIDs.count) rows are recorded in records/chapter8-paper/ and shown there").
         """)
 
         // MARK: the bound

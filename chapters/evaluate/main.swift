@@ -35,12 +35,20 @@ struct Evaluate: ChapterCommand {
     @Option(name: .long, help: "Training images the probe and the scoring classifier are fitted on (from the data's train split).")
     var probeTrain: Int = 2000
 
+    @Option(name: .long, help: "Test digits whose decompressions are scored for class agreement, class-balanced (default \(Evaluate.defaultAgreementDigits), \(Evaluate.quickAgreementDigits) with --quick).")
+    var agreementDigits: Int?
+
+    /// The default counts: scoring 1,000 decompressions takes a few minutes per model here (measured in docs/paper-protocol.md).
+    static let defaultAgreementDigits = 1000
+    static let quickAgreementDigits = 100
+
     @Option(name: .long, help: "Name of the report folder under output/evaluate (default: from --dataset).")
     var name: String?
 
     func validate() throws {
         if let k = iwaeK, k < 1 { throw ValidationError("--iwae-k must be at least 1") }
         if let n = iwaeImages, n < 1 { throw ValidationError("--iwae-images must be at least 1") }
+        if let n = agreementDigits, n < 10 { throw ValidationError("--agreement-digits must be at least 10 (one of each class)") }
         guard probeTrain >= 0 else { throw ValidationError("--probe-train must be 0 or more") }
         do { _ = try DataSource.parse(trainedOn) } catch { throw ValidationError("--trained-on: \(error)") }
         for id in requested where BookModel.named(id) == nil {
@@ -111,12 +119,13 @@ struct Evaluate: ChapterCommand {
         let k = iwaeK ?? (options.quick ? 20 : 100)
         let images = min(iwaeImages ?? (options.quick ? 20 : 50), test.count)
         let labelled = !data.classNames.isEmpty && data.train.count > 0 && test.labels.allSatisfy { (0..<10).contains($0) }
+        let agreementWanted = min(agreementDigits ?? (options.quick ? Evaluate.quickAgreementDigits : Evaluate.defaultAgreementDigits), test.count)
 
         r.prose("""
         The book's models, trained on the training split of **\(trainData.name)** by the chapters, scored on the
         \(test.count) test images of **\(data.name)** (`--dataset \(options.dataset)`), binarized with the same seeded threshold draw the chapters use.
         −ELBO, bits in $z$ and active units on every test image; the importance-weighted NLL bound \(r.cite("burda2016")) with $k$ = \(k) on \(images) of them
-        (`--iwae-k`, `--iwae-images`).\(labelled ? " The data has class labels, so the linear probe on $\\mu(x)$ and the class agreement of decompressions are measured too (chapter 5 explains both), fitted on \(data.train.count) training images." : " The data has no class labels (or no training split), so the probe and the class agreement are not measured.")
+        (`--iwae-k`, `--iwae-images`).\(labelled ? " The data has class labels, so the linear probe on $\\mu(x)$ and the class agreement of decompressions are measured too (chapter 5 explains both), fitted on \(data.train.count) training images; the class agreement scores one decompression for each of the first \(agreementWanted / 10) test images of every class (fewer where a class has fewer; `--agreement-digits`), with its standard error." : " The data has no class labels (or no training split), so the probe and the class agreement are not measured.")
         """)
 
         var rows: [[TableCell]] = []
@@ -132,23 +141,25 @@ struct Evaluate: ChapterCommand {
             ]
             var probe = "–", agree = "–"
             if labelled && m.model.config.hasLatent {
-                let w = try s.whatZKeeps(m, samples: 2, scored: min(options.quick ? 50 : 200, test.count))
+                let w = try s.whatZKeeps(m, samples: 2, scored: agreementWanted, balanced: true)
                 extra["probe_accuracy"] = .number(w.probeAccuracy)
                 extra["class_agreement"] = .number(w.agreementSampled)
+                extra["class_agreement_se"] = .number(w.agreementSE)
+                extra["class_agreement_digits"] = .number(Double(w.scored))
                 extra["classifier_accuracy"] = .number(w.classifierAccuracy)
                 classifierAccuracy = w.classifierAccuracy
                 probe = fmt(100 * w.probeAccuracy, 1) + "%"
-                agree = fmt(100 * w.agreementSampled, 1) + "%"
+                agree = fmt(100 * w.agreementSampled, 1) + " ± " + fmt(100 * w.agreementSE, 1) + "% (\(w.scored))"
             }
             s.record(m, extra: extra)
             let au = m.model.config.hasLatent ? "\(m.test.activeUnits())/\(m.model.latentDim)" : "–"
             rows.append([.text(entry.label), .num(-m.test.elbo), .num(m.test.klBits, 1), .text(au), .num(iw.mean), .text(probe), .text(agree)])
             printed.append([entry.id.padding(toLength: 16, withPad: " ", startingAt: 0),
                             fmt(-m.test.elbo).leftPad(9), fmt(m.test.klBits, 1).leftPad(8), au.leftPad(7),
-                            fmt(iw.mean).leftPad(10), probe.leftPad(8), agree.leftPad(8)].joined(separator: " "))
+                            fmt(iw.mean).leftPad(10), probe.leftPad(8), agree.leftPad(20)].joined(separator: " "))
         }
         r.table(header: ["model", "−ELBO (nats)", "bits in z", "active units", "NLL, IWAE k=\(k)", "linear probe", "class agreement"], rows: rows,
-                caption: "Trained on \(trainData.name), scored on \(data.name)'s test split by this run. Active units: latent dimensions above 0.1 nats. Class agreement: one decompression per test image, labelled by a classifier fitted on \(data.name)'s training images.")
+                caption: "Trained on \(trainData.name), scored on \(data.name)'s test split by this run. Active units: latent dimensions above 0.1 nats. Class agreement: one decompression for each scored test image (their number in brackets, the same count of every class), labelled by a classifier fitted on \(data.name)'s training images; ± one standard error of the proportion.")
         if let best = bounds.min(by: { $0.result.mean < $1.result.mean }) {
             let seconds = bounds.map(\.result.seconds).reduce(0, +)
             r.prose((found.count > 1 ? "The lowest NLL bound on this data is the **\(best.entry.label)**'s, \(fmt(best.result.mean)) nats per image. " : "")
@@ -160,7 +171,7 @@ struct Evaluate: ChapterCommand {
         let path = try r.write()
 
         print("\n" + ["model".padding(toLength: 16, withPad: " ", startingAt: 0), "-ELBO".leftPad(9), "bits z".leftPad(8), "AU".leftPad(7),
-                      "IWAE k=\(k)".leftPad(10), "probe".leftPad(8), "agree".leftPad(8)].joined(separator: " "))
+                      "IWAE k=\(k)".leftPad(10), "probe".leftPad(8), "agree ± se (digits)".leftPad(20)].joined(separator: " "))
         printed.forEach { print($0) }
         print("report written to \(path)")
     }

