@@ -72,6 +72,8 @@ public enum BookIndex {
             }
             items += "</li>\n"
         }
+        let guide = FileManager.default.fileExists(atPath: outputRoot + "/instructor.html")
+            ? "<p class=\"subtitle\"><a href=\"instructor.html\">Instructor's guide</a>: one lecture per chapter, its commands and measured times, the quiz answers, questions for discussion.</p>" : ""
         let last = lastRun.map { "Last run: \(Report.stamp.string(from: $0))." } ?? "No chapter has run yet."
         let page = """
         <!DOCTYPE html>
@@ -86,7 +88,7 @@ public enum BookIndex {
         </head>
         <body>
         <main>
-        <header><div class="kicker">The book</div><h1>\(HTML.escape(bookTitle))</h1><p class="subtitle">\(Markdown.inlineHTML(subtitle))</p></header>
+        <header><div class="kicker">The book</div><h1>\(HTML.escape(bookTitle))</h1><p class="subtitle">\(Markdown.inlineHTML(subtitle))</p>\(guide)</header>
         <ol class="chapters">
         \(items)</ol>
         </main>
