@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_slider import Browser  # noqa: E402
+from check_slider import Checks, open_browser  # noqa: E402
 
 STATE = """(() => {
   const qs = [...document.querySelectorAll('.quiz')];
@@ -67,24 +67,12 @@ def main():
         print(f"error: no such page: {args.page} (run the chapter first, e.g. `swift run chapter1 --quick --student`)", file=sys.stderr)
         return 2
     url = "file://" + os.path.abspath(args.page)
-    binary = args.browser or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not binary:
-        print("error: chromium not found: apt-get install -y chromium", file=sys.stderr)
-        return 2
     os.makedirs(args.shots, exist_ok=True)
-    downloads = tempfile.mkdtemp(prefix="quiz-persist-downloads-")
-    failures = []
-
-    def check(ok, what):
-        print(("ok    " if ok else "FAIL  ") + what)
-        if not ok:
-            failures.append(what)
-
-    try:
-        b = Browser(binary, 1100, 900)
-    except (OSError, StopIteration) as e:
-        print(f"error: {e}", file=sys.stderr)
+    check = Checks()
+    b = open_browser(args.browser, 1100, 900)
+    if b is None:
         return 2
+    downloads = tempfile.mkdtemp(prefix="quiz-persist-downloads-")
     try:
         b.call("Page.enable")
 
@@ -161,12 +149,7 @@ def main():
     finally:
         b.close()
         shutil.rmtree(downloads, ignore_errors=True)
-    if failures:
-        print(f"quiz persistence check failed: {failures[0]}", file=sys.stderr)
-        return 1
-    print(f"quiz persistence check passed ({args.page})")
-    return 0
-
+    return check.verdict(f"quiz persistence check ({args.page})")
 
 if __name__ == "__main__":
     sys.exit(main())

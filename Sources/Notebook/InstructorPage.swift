@@ -133,19 +133,8 @@ public enum InstructorPage {
         } else {
             body += "<p>\(exercises.count) exercises; each lecture above lists its chapter's, with the mistakes the checker recognises.</p>"
         }
-        let page = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Instructor's guide: \(HTML.escape(bookTitle))</title>
-        <style>
-        \(Style.css)
-        \(css)
-        </style>
-        </head>
-        <body>
+        let page = HTML.documentStart(title: "Instructor's guide: \(bookTitle)", css: Style.css + "\n" + css) + """
+
         <div class="topbar"><a href="index.html">← \(HTML.escape(bookTitle))</a></div>
         <main>
         <header><div class="kicker">Instructor's guide</div><h1>Teaching with this book</h1><p class="subtitle">One lecture per chapter: its commands and measured times, the quiz answers and why, exercises, questions for discussion.</p></header>
