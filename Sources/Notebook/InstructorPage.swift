@@ -63,7 +63,7 @@ public enum InstructorPage {
     .lecture .aim { font-size: 1.02rem; }
     .answers li { margin: .5rem 0; }
     .answers .right-choice { font-weight: 600; color: var(--good); }
-    .timing { font-size: .9rem; }
+    .timing { font-size: .9rem; } .timing td.num { white-space: nowrap; }
     .hook { color: var(--muted); font-style: italic; }
     """
 
@@ -88,7 +88,7 @@ public enum InstructorPage {
         }
         let total = timing.map { "The book runner's last run (finished \(HTML.escape($0.finished))) took \(Format.duration($0.totalSeconds)) in all." } ?? "No <code>swift run book</code> run has been recorded in this folder yet (the runner's column is empty)."
         body += "<h2 id=\"plan\">The plan and its times</h2>"
-        body += "<p>Each lecture follows one chapter. The times are this folder's last runs, as measured: the chapter's own run time (from its report.json) and the whole process as <code>swift run book</code> timed it (from book-timings.json, building excluded). \(total) The model cache makes a second run of a chapter much faster than its first: run the book once before the lecture.</p>"
+        body += "<p>Each lecture follows one chapter. The times are this folder's last runs, as measured: the chapter's own run time (from its report.json) and the whole process as <code>swift run book</code> timed it (from book-timings.json, building excluded). \(total) A chapter whose models are in the model cache runs again without training them: run the book once before the lecture.</p>"
         body += "<table class=\"timing\"><thead><tr><th>Chapter</th><th>Command</th><th class=\"num\">Page run time</th><th class=\"num\">Process time (book runner)</th></tr></thead><tbody>\(rows)</tbody></table>"
         body += "<h2 id=\"student-edition\">The student edition</h2>"
         body += Markdown.html("""
