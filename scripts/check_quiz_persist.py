@@ -77,12 +77,19 @@ def main():
         b.call("Page.enable")
 
         def load(navigate):
+            # A marker on the old document tells a finished reload from a late event of the last one.
+            b.js("window.__oldDocument = true")
             b.events.clear()
             if navigate:
                 b.call("Page.navigate", url=url)
             else:
                 b.call("Page.reload", ignoreCache=True)
             b.wait_event("Page.loadEventFired")
+            deadline = time.time() + 30
+            while b.js("!!window.__oldDocument || document.readyState !== 'complete' || !window.quizStorageKey"):
+                if time.time() > deadline:
+                    raise OSError("the page did not finish loading its quiz script (is it a page with quizzes, from this build?)")
+                time.sleep(0.1)
 
         load(True)
         first = b.js(STATE)
