@@ -47,6 +47,11 @@ struct BookCommand: ChapterCommand {
     @Flag(name: .long, help: "Do not run the chapters: rewrite the index, the instructor's guide and (with --pdf) the PDFs from the pages already written.")
     var noRun = false
 
+    /// What every chapter is run with.
+    var chapterArguments: [String] {
+        ["--output", output] + (quick ? ["--quick"] : []) + (full ? ["--full"] : []) + (student ? ["--student"] : [])
+    }
+
     /// Where the pages go: OUTPUT, or OUTPUT/student.
     var pagesRoot: String { student ? output + "/student" : output }
 
@@ -93,10 +98,7 @@ struct BookCommand: ChapterCommand {
                 rows.append((c.number, c.title, "missing", nil, ""))
                 continue
             }
-            var args = ["--output", output]
-            if quick { args.append("--quick") }
-            if full { args.append("--full") }
-            if student { args.append("--student") }
+            let args = chapterArguments
             print("── chapter \(c.number) · \(c.title): chapter\(c.number) \(args.joined(separator: " "))")
             let t0 = Date()
             let status = runProcess(exe, args)
@@ -114,21 +116,19 @@ struct BookCommand: ChapterCommand {
             let timing = InstructorPage.BookTiming(
                 finished: ISO8601DateFormatter().string(from: Date()), totalSeconds: total,
                 chapters: rows.map { r in
-                    var args = ["swift run chapter\(r.number)", "--output", output]
-                    if quick { args.append("--quick") }
-                    if full { args.append("--full") }
-                    if student { args.append("--student") }
-                    return .init(chapter: r.number, command: args.joined(separator: " "), seconds: r.seconds, status: r.status)
+                    .init(chapter: r.number, command: (["swift run chapter\(r.number)"] + chapterArguments).joined(separator: " "),
+                          seconds: r.seconds, status: r.status)
                 })
             try timing.write(outputRoot: pagesRoot)
         }
         if !student { print("instructor's guide: \(try BookTeaching.writeInstructorPage(outputRoot: output))") }
         let index = try BookIndex.write(outputRoot: pagesRoot, chapters: Book.chapters)
 
-        // The summary table.
+        // The summary table (none with --no-run).
         let titleWidth = max(7, rows.map { $0.title.count }.max() ?? 0)
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+        if !noRun {
         print("")
         print(pad("chapter", 4 + titleWidth) + "  " + lpad("time", 9) + "  " + pad("status", 8) + "  key number")
         for r in rows {
@@ -138,6 +138,7 @@ struct BookCommand: ChapterCommand {
         let ran = rows.filter { $0.seconds != nil }.count
         print(pad("total", 4 + titleWidth) + "  " + lpad(formatDuration(total), 9) + "  \(ran) of \(rows.count) chapters ran"
               + (failed > 0 ? ", \(failed) failed" : "") + (rows.contains { $0.status == "missing" } ? ", \(rows.filter { $0.status == "missing" }.count) missing" : ""))
+        }
         print("book index: \(index)")
         if pdf { try printPDFs() }
         if failed > 0 { throw ExitCode(1) }
