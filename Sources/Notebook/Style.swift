@@ -116,7 +116,8 @@ enum Style {
         * { overflow: visible !important; }
         pre, pre code { white-space: pre-wrap; overflow-wrap: anywhere; }
         table { font-size: 8pt; min-width: 0; max-width: 100%; }
-        th, td { overflow-wrap: anywhere; padding-left: .3rem; padding-right: .3rem; }
+        th, td { padding-left: .3rem; padding-right: .3rem; }
+        td { overflow-wrap: anywhere; } td code { overflow-wrap: normal; }
         img, svg { max-width: 100% !important; height: auto !important; }
     }
     """
