@@ -50,7 +50,7 @@ let package = Package(
             swiftSettings: fast),
         .target(
             name: "Notebook",
-            dependencies: ["CCairo", "CGD"],
+            dependencies: ["CCairo", "CGD", "COpenSSL"],
             swiftSettings: fast),
         .target(
             name: "PlotServer",

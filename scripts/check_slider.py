@@ -154,6 +154,39 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def open_browser(given, width, height):
+    """Chromium (the binary given, else the one on PATH) with its DevTools endpoint; None after one error line."""
+    binary = given or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not binary:
+        print("error: chromium not found: apt-get install -y chromium", file=sys.stderr)
+        return None
+    try:
+        return Browser(binary, width, height)
+    except (OSError, StopIteration) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
+class Checks:
+    """Prints each check as ok/FAIL and keeps the failures."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, ok, what):
+        print(("ok    " if ok else "FAIL  ") + what)
+        if not ok:
+            self.failures.append(what)
+
+    def verdict(self, name):
+        """The exit status: 0 and '<name> passed', or 1 and the first failure."""
+        if self.failures:
+            print(f"{name} failed: {self.failures[0]}", file=sys.stderr)
+            return 1
+        print(f"{name} passed")
+        return 0
+
+
 STATE = """(async () => {
   const box = document.querySelector('.slider');
   if (!box) return null;
@@ -187,23 +220,10 @@ def main():
             print(f"error: no such page: {args.page} (run `swift run chapter7` first)", file=sys.stderr)
             return 2
         url = "file://" + os.path.abspath(args.page)
-    binary = args.browser or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not binary:
-        print("error: chromium not found: apt-get install -y chromium", file=sys.stderr)
-        return 2
     os.makedirs(args.shots, exist_ok=True)
-
-    failures = []
-
-    def check(ok, what):
-        print(("ok    " if ok else "FAIL  ") + what)
-        if not ok:
-            failures.append(what)
-
-    try:
-        b = Browser(binary, 1200, 1000)
-    except (OSError, StopIteration) as e:
-        print(f"error: {e}", file=sys.stderr)
+    check = Checks()
+    b = open_browser(args.browser, 1200, 1000)
+    if b is None:
         return 2
     try:
         b.call("Page.enable")
@@ -254,11 +274,7 @@ def main():
         return 2
     finally:
         b.close()
-    if failures:
-        print(f"slider check failed: {failures[0]}", file=sys.stderr)
-        return 1
-    print("slider check passed")
-    return 0
+    return check.verdict("slider check")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import Notebook
 import VLAE
 
 public struct CommonOptions: ParsableArguments {
@@ -34,6 +35,9 @@ public struct CommonOptions: ParsableArguments {
 
     @Option(name: .long, help: "Folder for reports, metrics and the model cache.")
     public var output: String = "output"
+
+    @Flag(name: .long, help: "The student edition: pages with no quiz answer in them, written to OUTPUT/student (the model cache stays in OUTPUT/models).")
+    public var student: Bool = false
 
     @Flag(name: .long, help: "Train again even if the model cache has this model.")
     public var retrain: Bool = false
@@ -91,6 +95,11 @@ public struct CommonOptions: ParsableArguments {
         do { return try loadDataset(DataSource.parse(dataset)) }
         catch { fail("\(error)") }
     }
+
+    /// The folder the pages go to: `output`, or `output/student` for the student edition.
+    public var pagesRoot: String { student ? output + "/student" : output }
+
+    public var edition: Edition { student ? .student : .instructor }
 
     public var binarizationName: String { dynamic ? "dynamic" : "static (seed \(dataSeed))" }
     public var cache: ModelCache { ModelCache(root: output + "/models") }

@@ -36,7 +36,8 @@ public final class ChapterSession {
         self.options = options
         self.data = data ?? options.loadData()
         report = Report(chapter: chapter, title: title ?? Book.title(chapter), subtitle: subtitle,
-                        outputRoot: options.output, dataset: self.data.name, seed: options.seed)
+                        outputRoot: options.pagesRoot, dataset: self.data.name, seed: options.seed)
+        report.edition = options.edition
         let numbers = Book.chapters.map { $0.number }
         report.lastChapter = numbers.last
         report.previousChapter = numbers.last { $0 < chapter }
@@ -71,9 +72,9 @@ public final class ChapterSession {
     /// report and keep serving until Ctrl-C.
     public func finish() throws {
         let path = try report.write()
-        try BookIndex.write(outputRoot: options.output, chapters: Book.chapters)
+        try BookIndex.write(outputRoot: options.pagesRoot, chapters: Book.chapters)
         print("report written to \(path) (\(formatDuration(Date().timeIntervalSince(started))))")
-        live.done(reportPath: "/chapter\(chapter)/index.html")
+        live.done(reportPath: (options.student ? "/student" : "") + "/chapter\(chapter)/index.html")
     }
 }
 

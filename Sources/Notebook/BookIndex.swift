@@ -72,21 +72,13 @@ public enum BookIndex {
             }
             items += "</li>\n"
         }
+        let guide = FileManager.default.fileExists(atPath: outputRoot + "/instructor.html")
+            ? "<p class=\"subtitle\"><a href=\"instructor.html\">Instructor's guide</a>: one lecture per chapter, its commands and measured times, the quiz answers, questions for discussion.</p>" : ""
         let last = lastRun.map { "Last run: \(Report.stamp.string(from: $0))." } ?? "No chapter has run yet."
-        let page = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(HTML.escape(bookTitle))</title>
-        <style>
-        \(Style.css)
-        </style>
-        </head>
-        <body>
+        let page = HTML.documentStart(title: bookTitle, css: Style.css) + """
+
         <main>
-        <header><div class="kicker">The book</div><h1>\(HTML.escape(bookTitle))</h1><p class="subtitle">\(Markdown.inlineHTML(subtitle))</p></header>
+        <header><div class="kicker">The book</div><h1>\(HTML.escape(bookTitle))</h1><p class="subtitle">\(Markdown.inlineHTML(subtitle))</p>\(guide)</header>
         <ol class="chapters">
         \(items)</ol>
         </main>

@@ -17,6 +17,23 @@ public enum HTML {
         return out
     }
 
+    /// A standalone page's start, up to and including <body>: its title (escaped here) and inline CSS.
+    static func documentStart(title: String, css: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>
+        \(css)
+        </style>
+        </head>
+        <body>
+        """
+    }
+
     /// A URL-fragment-friendly id from a heading: lower case, words joined by "-".
     public static func slug(_ s: String) -> String {
         var out = ""

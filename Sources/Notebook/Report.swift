@@ -33,6 +33,14 @@ public final class Report {
     var citedKeys: [String] = []
     /// Whether `references()` placed the list (else it goes at the end of the page).
     var referencesPlaced = false
+    /// Instructor (answers in the page, and `quizzes.json` beside it) or student (no answer in the page).
+    public var edition: Edition = .instructor
+    /// The student page's salt for the quiz hashes (drawn anew for each report).
+    public var quizSalt = Quiz.randomHex()
+    /// This run's id: the stored quiz answers are keyed by it (and by the chapter and edition).
+    public var runId = Quiz.randomHex()
+    /// The quizzes asked so far.
+    public private(set) var quizzes: [QuizRecord] = []
 
     let started = Date()
     var fragments: [String] = []
@@ -189,11 +197,13 @@ public final class Report {
     /// Answered in the page by a small script (Quiz.swift): the choice is marked right or wrong and
     /// the chapter's score (answered, right first time) is updated. Choices are buttons, so Tab,
     /// Enter and Space work; inside a quiz the number keys 1-9 (or letters A-J) choose and the
-    /// arrow keys move. Without scripts the answer is behind a <details>.
+    /// arrow keys move. Without scripts the answer is behind a <details> (instructor edition; the
+    /// student edition has neither the answer nor the explanation, see Quiz.swift).
     public func quiz(_ question: String, choices: [String], answer: Int, explanation: String) {
         quizCount += 1
-        fragments.append(Quiz.html(number: quizCount, question: question, choices: choices, answer: answer,
-                                   explanation: explanation))
+        let q = QuizRecord(number: quizCount, question: question, choices: choices, answer: answer, explanation: explanation)
+        quizzes.append(q)
+        fragments.append(Quiz.html(q, edition: edition, salt: quizSalt))
     }
 
     /// Raw HTML, for anything the other cells do not cover.
@@ -267,6 +277,7 @@ public final class Report {
         </main>
         <footer>Produced by <code>\(HTML.escape(command))</code> on \(Report.stamp.string(from: finished)),
         run time \(Format.duration(duration)). Numbers on this page are in <a href="metrics.json">metrics.json</a>.</footer>
+        \(quizCount > 0 ? Quiz.config(chapter: chapter, title: title, run: runId, edition: edition, salt: quizSalt) : "")
         <script>
         \(Style.script)
         \(Quiz.script)
@@ -277,7 +288,8 @@ public final class Report {
         """
     }
 
-    /// Writes index.html, metrics.json and report.json into `directory`; returns the page's path.
+    /// Writes index.html, metrics.json and report.json into `directory` (and, in the instructor
+    /// edition, the quizzes with their answers in quizzes.json, for the instructor page); returns the page's path.
     @discardableResult
     public func write() throws -> String {
         let finished = Date()
@@ -288,6 +300,14 @@ public final class Report {
                               finished: finished, durationSeconds: finished.timeIntervalSince(started),
                               command: command, keyNumbers: keyNumbers)
         try writeBytes(Array(meta.jsonData()), to: directory + "/report.json")
+        let answers = directory + "/quizzes.json"
+        if edition == .instructor && !quizzes.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeBytes(Array(encoder.encode(quizzes)), to: answers)
+        } else if FileManager.default.fileExists(atPath: answers) {
+            try FileManager.default.removeItem(atPath: answers)
+        }
         return path
     }
 }

@@ -116,6 +116,14 @@ enum Style {
         figure, table, .cards, .quiz, pre { break-inside: avoid; }
         .quiz .choice { border: none; padding: .1rem 0; }
         h2, h3 { break-after: avoid; }
+        /* Nothing clipped on paper: no scroll boxes (they print as cut-off boxes), code lines wrap,
+           wide tables and images shrink to the page. */
+        * { overflow: visible !important; }
+        pre, pre code { white-space: pre-wrap; overflow-wrap: anywhere; }
+        table { font-size: 8pt; min-width: 0; max-width: 100%; }
+        th, td { padding-left: .3rem; padding-right: .3rem; }
+        td { overflow-wrap: anywhere; } td code { overflow-wrap: normal; }
+        img, svg { max-width: 100% !important; height: auto !important; }
     }
     """
 

@@ -122,7 +122,7 @@ struct Chapter0: ChapterCommand {
         ]
         r.table(header: ["chapter", "title", "the question"],
                 rows: Book.chapters.map { c in
-                    let written = FileManager.default.fileExists(atPath: "\(options.output)/chapter\(c.number)/index.html") || c.number == 0
+                    let written = FileManager.default.fileExists(atPath: "\(options.pagesRoot)/chapter\(c.number)/index.html") || c.number == 0
                     return [.text("\(c.number)"), .text(written ? "[\(c.title)](../chapter\(c.number)/index.html)" : c.title),
                             .text(questions[c.number] ?? "")]
                 },

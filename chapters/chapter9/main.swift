@@ -33,7 +33,7 @@ struct Chapter9: ChapterCommand {
 
         r.section("The book's results in one table")
         // @cell read
-        let chapters = ChapterResults.all(outputRoot: options.output).filter { $0.number != 9 }
+        let chapters = ChapterResults.all(outputRoot: options.pagesRoot).filter { $0.number != 9 }
         // @end
         r.code("read", caption: "Every chapter's `output/chapterN/metrics.json` and `report.json`, read back; nothing here is recomputed.")
         let ran = chapters.filter(\.ran)
@@ -70,7 +70,7 @@ struct Chapter9: ChapterCommand {
         }
         r.table(header: ["chapter", "model", "bits in z", "−ELBO (nats)", "NLL, IWAE (nats)", "active dims", "class agreement (%)"],
                 rows: rows,
-                caption: "Every model every chapter recorded, test split\(datasets.count == 1 ? " of \(datasets.first!)" : ""), from the chapters' metrics.json in `\(options.output)`. "
+                caption: "Every model every chapter recorded, test split\(datasets.count == 1 ? " of \(datasets.first!)" : ""), from the chapters' metrics.json in `\(options.pagesRoot)`. "
                     + (missing.isEmpty ? "All chapters have run." : "Chapters \(missing.map { "\($0.number)" }.joined(separator: ", ")) have not run yet in this output folder: run them (`swift run chapterN`, or `swift run book` for all) and then this chapter again."))
 
         // Statements computed from the table: the MNIST models, pooled over chapters (the same recipe
@@ -128,7 +128,7 @@ struct Chapter9: ChapterCommand {
                    choices: options4.map { "`\($0)`" }, answer: options4.firstIndex(of: best.name)!,
                    explanation: "`\(best.name)`, \(fmt(best.negELBO)) nats (chapter \(best.chapter)), with \(fmt(best.bits, 1)) bits in z.")
         } else {
-            r.callout(.tip, "Fewer than two \(s.data.name) models are recorded in `\(options.output)` yet: run the chapters (or `swift run book`) and then this one again to compare them here.",
+            r.callout(.tip, "Fewer than two \(s.data.name) models are recorded in `\(options.pagesRoot)` yet: run the chapters (or `swift run book`) and then this one again to compare them here.",
                       title: "Not enough results yet")
             r.section("Check your understanding")
         }
