@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(name: "evaluate", dependencies: ["ChapterKit"], path: "chapters/evaluate"),
         .executableTarget(name: "chapter9", dependencies: ["ChapterKit"], path: "chapters/chapter9"),
         .executableTarget(name: "book",
-                          dependencies: ["ChapterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["ChapterKit", "Exercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "chapters/book"),
         .executableTarget(name: "serve",
                           dependencies: ["PlotServer",

@@ -6,7 +6,7 @@ import Notebook
 
 public enum BookTeaching {
     /// The exercises the guide lists (chapter, title, the mistakes the checker recognises, run time).
-    /// The hook for the exercise list (issue 21, item 1): empty until that list is connected here.
+    /// `swift run book` fills it from Sources/Exercises (Catalog.all and the measured bands).
     nonisolated(unsafe) public static var exercises: () -> [InstructorPage.Exercise] = { [] }
 
     public static let lectures: [InstructorPage.Lecture] = [

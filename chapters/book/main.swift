@@ -15,6 +15,7 @@
 
 import ArgumentParser
 import ChapterKit
+import Exercises
 import Foundation
 import Notebook
 
@@ -121,7 +122,19 @@ struct BookCommand: ChapterCommand {
                 })
             try timing.write(outputRoot: pagesRoot)
         }
-        if !student { print("instructor's guide: \(try BookTeaching.writeInstructorPage(outputRoot: output))") }
+        if !student {
+            // The guide lists the exercises of Sources/Exercises with the time their checks and run
+            // took when the bands were measured (records/exercise-bands.json).
+            let bands = BandRecord.load()
+            BookTeaching.exercises = {
+                Catalog.all.map { e in
+                    let time = bands?.seconds(of: e).map { String(format: "checks and run: %.0f s, measured %@", $0, bands!.measured) }
+                    return .init(number: e.number, chapter: e.chapter, title: e.title, mistakes: e.mistakes.map(\.name),
+                                 runTime: time ?? "time not measured")
+                }
+            }
+            print("instructor's guide: \(try BookTeaching.writeInstructorPage(outputRoot: output))")
+        }
         let index = try BookIndex.write(outputRoot: pagesRoot, chapters: Book.chapters)
 
         // The summary table (none with --no-run).
