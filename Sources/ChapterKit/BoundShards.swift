@@ -100,6 +100,12 @@ public struct BoundShard: Codable, Equatable, Sendable {
     public var threads: Int
     public var models: [Model]
 
+    public init(codeVersion: Int, index: Int, count: Int, k: Int, images: Int, fingerprint: String, dataset: String,
+                threads: Int, models: [Model]) {
+        self.codeVersion = codeVersion; self.index = index; self.count = count; self.k = k; self.images = images
+        self.fingerprint = fingerprint; self.dataset = dataset; self.threads = threads; self.models = models
+    }
+
     public static func fileName(_ index: Int, of count: Int) -> String { "shard-\(index)-of-\(count).json" }
 
     public func write(in directory: String) throws -> String {
