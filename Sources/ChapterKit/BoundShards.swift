@@ -96,7 +96,7 @@ public struct BoundShard: Codable, Equatable, Sendable {
     public var images: Int
     public var fingerprint: String
     public var dataset: String
-    /// Threads the numerical code used (the book's runs use min(2, cores)).
+    /// Threads the numerical code used (the book's runs use min(2, cores)); a merge takes shards of one count.
     public var threads: Int
     public var models: [Model]
 
@@ -178,6 +178,8 @@ public func mergeBoundShards(in directory: String, expecting models: [ShardExpec
         if shard.fingerprint != fingerprint { throw refuse("scored data of fingerprint \(shard.fingerprint.prefix(12)), this run's is \(fingerprint.prefix(12))") }
         if shard.k != k { throw refuse("k = \(shard.k), this run's k = \(k)") }
         if shard.images != images { throw refuse("\(shard.images) digits in all, this run's bound has \(images)") }
+        // the thread count can change the order of some sums: one merge, one thread count
+        if shard.threads != shards[0].threads { throw refuse("computed with \(shard.threads) threads, shard 0 with \(shards[0].threads) (give every task the same CPUs)") }
         for m in models {
             guard let e = shard.models.first(where: { $0.id == m.id }) else { throw refuse("it has no bound of model \(m.id)") }
             if e.key != m.key { throw refuse("model \(m.id) has key \(e.key), this run's has \(m.key) (another model or data)") }

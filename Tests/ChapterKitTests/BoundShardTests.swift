@@ -102,6 +102,11 @@ import VLAE
         let otherModel = failure { _ = try merge() }
         #expect(otherModel.contains("shard 2 of 3") && otherModel.contains("refused") && otherModel.contains("key-vlae-other"), "\(otherModel)")
         #expect(!otherK.contains("\n") && !otherModel.contains("\n"))
+        // a shard computed with another thread count (the order of some sums may differ)
+        var otherThreads = shard(2); otherThreads.threads += 1
+        _ = try otherThreads.write(in: dir)
+        let threads = failure { _ = try merge() }
+        #expect(threads.contains("shard 2 of 3") && threads.contains("refused") && threads.contains("threads"), "\(threads)")
         // and data of another fingerprint
         _ = try shard(2).write(in: dir)
         let otherData = failure { _ = try mergeBoundShards(in: dir, expecting: expect, k: k, images: set.count, fingerprint: "other") { $0 } }
