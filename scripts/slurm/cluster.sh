@@ -20,7 +20,7 @@ running() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/de
 
 if [ "${1:-start}" = stop ]; then
     for d in slurmd slurmctld munged; do
-        if running "$d"; then kill "$(cat "$(pidfile "$d")")" && echo "stopped $d (pid $(cat "$(pidfile "$d")"))"; fi
+        if running "$d"; then pid=$(cat "$(pidfile "$d")"); kill "$pid" && echo "stopped $d (pid $pid)"; fi
     done
     exit 0
 fi
