@@ -71,6 +71,7 @@ let package = Package(
         .executableTarget(name: "chapter7", dependencies: ["ChapterKit"], path: "chapters/chapter7"),
         .executableTarget(name: "chapter8", dependencies: ["ChapterKit"], path: "chapters/chapter8"),
         .executableTarget(name: "evaluate", dependencies: ["ChapterKit"], path: "chapters/evaluate"),
+        .executableTarget(name: "train", dependencies: ["ChapterKit"], path: "chapters/train"),
         .executableTarget(name: "chapter9", dependencies: ["ChapterKit"], path: "chapters/chapter9"),
         .executableTarget(name: "book",
                           dependencies: ["ChapterKit", "Exercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],

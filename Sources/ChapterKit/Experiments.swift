@@ -51,15 +51,18 @@ extension ChapterSession {
     /// digits reads the other's result). `dataKey` names other test data (evaluate).
     public func iwaeNLL(_ m: TrainedModel, k: Int, images: Int, on set: ImageSet? = nil, dataKey: String? = nil) throws -> IWAEResult {
         let digits = iwaeDigits(images, of: set)
-        var key = [m.key, "\(k)", "\(images)"]
-        if let dataKey { key.append(dataKey) }
-        return try memo("iwae", key: key) {
+        return try memo("iwae", key: iwaeMemoKey(m, k: k, images: images, dataKey: dataKey)) {
             let bar = ProgressBar("IWAE k=\(k) \(m.name)")
             let result = m.model.importanceWeightedNLL(digits, k: k) { bar.update(done: $0, total: $1) }
             bar.finish(String(format: "%@: IWAE NLL (k=%d, %d images) %.2f nats in %@", m.name, result.k, digits.count, result.mean,
                               formatDuration(result.seconds)))
             return result
         }
+    }
+
+    /// The memo key of `iwaeNLL` (a merge of bound shards writes its result there).
+    public func iwaeMemoKey(_ m: TrainedModel, k: Int, images: Int, dataKey: String? = nil) -> [String] {
+        [m.key, "\(k)", "\(images)"] + (dataKey.map { [$0] } ?? [])
     }
 
     /// The k log weights of every digit of `iwaeDigits(images)` at the largest k, from which the

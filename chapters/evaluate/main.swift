@@ -45,6 +45,8 @@ struct Evaluate: ChapterCommand {
     @Option(name: .long, help: "Name of the report folder under output/evaluate (default: from --dataset).")
     var name: String?
 
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
         if let k = iwaeK, k < 1 { throw ValidationError("--iwae-k must be at least 1") }
         if let n = iwaeImages, n < 1 { throw ValidationError("--iwae-images must be at least 1") }
@@ -120,6 +122,8 @@ struct Evaluate: ChapterCommand {
         let images = min(iwaeImages ?? (options.quick ? 20 : 50), test.count)
         let labelled = !data.classNames.isEmpty && data.train.count > 0 && test.labels.allSatisfy { (0..<10).contains($0) }
         let agreementWanted = min(agreementDigits ?? (options.quick ? Evaluate.quickAgreementDigits : Evaluate.defaultAgreementDigits), test.count)
+        // The bound in shards (BoundShards.swift): a shard stops here; a merge supplies the bounds below.
+        if try sharding.apply(s, models: found.map { ($0.0.id, $0.1) }, k: k, images: images, reportDirectory: out) { return }
 
         r.prose("""
         The book's models, trained on the training split of **\(trainData.name)** by the chapters, scored on the

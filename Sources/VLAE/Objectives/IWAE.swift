@@ -21,6 +21,10 @@ public struct IWAEResult: Codable, Sendable {
     public var k: Int
     public var seconds: Double
     public var mean: Double { nllPerImage.reduce(0, +) / Double(max(nllPerImage.count, 1)) }
+
+    public init(nllPerImage: [Double], k: Int, seconds: Double) {
+        self.nllPerImage = nllPerImage; self.k = k; self.seconds = seconds
+    }
 }
 
 /// How the decoder is run on the k samples of an image.
@@ -33,11 +37,12 @@ public enum IWAEPath: Sendable {
 
 extension VAE {
     /// -L_k(x) for every image of `set`. `rowsPerPass` bounds the decoder batch (images x samples).
+    /// `after` images came before `set` in the run it is a slice of (see `importanceLogWeights`).
     public func importanceWeightedNLL(_ set: ImageSet, k: Int, rowsPerPass: Int = 128, seed: UInt64 = 4096,
-                                      path: IWAEPath = .sharedX,
+                                      path: IWAEPath = .sharedX, after: Int = 0,
                                       progress: (Int, Int) -> Void = { _, _ in }) -> IWAEResult {
         let start = Date()
-        let w = importanceLogWeights(set, k: k, rowsPerPass: rowsPerPass, seed: seed, path: path, progress: progress)
+        let w = importanceLogWeights(set, k: k, rowsPerPass: rowsPerPass, seed: seed, path: path, after: after, progress: progress)
         // @cell iwae-bound
         // @exercise 9
         // -L_k(x) = -(log sum_i exp w_i - log k): the log-sum-exp shifts by the largest weight
@@ -49,19 +54,25 @@ extension VAE {
 
     /// The k log weights log p(x, z_i) - log q(z_i | x) of every image of `set` (one weight,
     /// the exact log p(x), for a model without a latent code).
+    ///
+    /// Every image takes its k x latentDim normals from one seeded stream, image after image, so
+    /// `after` = n scores `set` as the images n, n+1, ... of a longer run: the stream first skips
+    /// the n x k x latentDim draws of the images before (a shard of the bound, `evaluate --shard`,
+    /// gives the numbers of the whole run when it also starts at a batch boundary of it).
     public func importanceLogWeights(_ set: ImageSet, k: Int, rowsPerPass: Int = 128, seed: UInt64 = 4096,
-                                     path: IWAEPath = .sharedX,
+                                     path: IWAEPath = .sharedX, after: Int = 0,
                                      progress: (Int, Int) -> Void = { _, _ in }) -> [[Double]] {
-        precondition(k >= 1 && rowsPerPass >= 1, "importanceLogWeights: k and rowsPerPass must be at least 1")
+        precondition(k >= 1 && rowsPerPass >= 1 && after >= 0, "importanceLogWeights: k and rowsPerPass must be at least 1, after at least 0")
         let tape = Tape(recording: false)
         var rng = RNG(seed: seed)
+        if config.hasLatent { for _ in 0..<(after * k * latentDim) { _ = rng.normal() } }
         var out: [[Double]] = []
         out.reserveCapacity(set.count)
         let d = latentDim
 
         guard config.hasLatent else {
             // No latent: the decoder's likelihood is exact, log p(x).
-            for batch in BatchIterator(set, batchSize: 100, order: Array(0..<set.count)) {
+            for batch in BatchIterator(set, batchSize: iwaeImagesPerPass(k: k), order: Array(0..<set.count)) {
                 let x = Tensor(batch.pixels, shape: [batch.count, 28, 28, 1])
                 let lp = tape.bernoulliLogLikelihood(logits: decode(tape, x: x, z: nil), targets: x)
                 out += lp.values.map { [Double($0)] }
@@ -70,9 +81,8 @@ extension VAE {
             return out
         }
 
-        // Images per pass, and samples per image per pass.
+        let imagesPerPass = iwaeImagesPerPass(k: k, rowsPerPass: rowsPerPass)
         let samplesPerPass = min(k, rowsPerPass)
-        let imagesPerPass = max(1, rowsPerPass / samplesPerPass)
         for batch in BatchIterator(set, batchSize: imagesPerPass, order: Array(0..<set.count)) {
             let b = batch.count
             let x = Tensor(batch.pixels, shape: [b, 28, 28, 1])
@@ -112,6 +122,14 @@ extension VAE {
             progress(out.count, set.count)
         }
         return out
+    }
+}
+
+extension VAE {
+    /// Images per batch of `importanceLogWeights` (samples per image per pass: min(k, rowsPerPass));
+    /// a model without a latent code takes batches of 100.
+    public func iwaeImagesPerPass(k: Int, rowsPerPass: Int = 128) -> Int {
+        config.hasLatent ? max(1, rowsPerPass / min(k, rowsPerPass)) : 100
     }
 }
 
