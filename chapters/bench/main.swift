@@ -10,6 +10,8 @@
 // "executed" counts the sgemm calls this code makes (masked taps skipped, upsample fused).
 // Table 2: every convolution of the pixelcnn model, forward only, in GFLOP/s beside a plain
 // sgemm of the same M x K times K x N: how much the gathering and the bias cost around the BLAS.
+// Table 4 (Machine.swift): every hot path's executed GFLOP/s as a fraction of this machine's sgemm
+// rate measured in the same run, interleaved (`--machine-only --json FILE` for docs/roofline.md).
 
 import Foundation
 import VLAE
@@ -33,6 +35,15 @@ struct Flags {
     /// Write one batch through each config, with every weight, for the PyTorch check (ReferenceExport.swift).
     var exportReference: String? = nil
     var exportImages = 8
+    /// Table 4 (Machine.swift): rounds, images for the stepper and the coder, per-shape rates, JSON file.
+    var machine = true
+    var machineOnly = false
+    var rounds = 3
+    var machineImages = 2
+    var machineShapes = false
+    var json: String? = nil
+    /// Only the Table 4 paths whose name contains this (e.g. "bound", "12-layer"; for a profiler).
+    var machinePath: String? = nil
 }
 
 func parseFlags() -> Flags {
@@ -56,6 +67,13 @@ func parseFlags() -> Flags {
         case "--iwae-paths": f.iwaePaths = true
         case "--export-reference": f.exportReference = value(a)
         case "--export-images": f.exportImages = Int(value(a)) ?? 0
+        case "--no-machine": f.machine = false
+        case "--machine-only": f.machineOnly = true
+        case "--rounds": f.rounds = Int(value(a)) ?? 0
+        case "--machine-images": f.machineImages = Int(value(a)) ?? 0
+        case "--machine-shapes": f.machineShapes = true
+        case "--json": f.json = value(a)
+        case "--machine-path": f.machinePath = value(a)
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -72,12 +90,28 @@ func parseFlags() -> Flags {
                             (default: the four without flows) with every weight, as JSON, for
                             bench/check_torch_reference.py
               --export-images N   images in that batch (default 8)
+              --no-machine  skip Table 4 (each hot path as a fraction of this machine's sgemm)
+              --machine-only    only Table 4 (training steps at --batch, the bound at --iwae-images x
+                            --iwae-k with the first --iwae-rows, stepper sampling and BB-ANS coding)
+              --rounds N    interleaved rounds of Table 4, best kept (default 3)
+              --machine-images N   images sampled and digits coded per run in Table 4 (default 2)
+              --machine-shapes  Table 4 also times each path's six heaviest product shapes alone
+              --machine-path TEXT   Table 4 only for the paths whose name contains TEXT (e.g. bound)
+              --json FILE   write Table 4 (with date, CPU, load, command) as JSON to FILE
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
         }
     }
-    guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1 else { fail("--steps, --threads, --batch and --export-images must be at least 1") }
+    guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1, f.rounds >= 1, f.machineImages >= 1 else {
+        fail("--steps, --threads, --batch, --export-images, --rounds and --machine-images must be at least 1")
+    }
+    if let json = f.json {
+        let dir = (json as NSString).deletingLastPathComponent
+        guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
+            fail("--json \(json): the folder \(dir.isEmpty ? "." : dir) does not exist or is not writable")
+        }
+    }
     guard f.iwaeK >= 1, f.iwaeImages >= 1, !f.iwaeRows.isEmpty, f.iwaeRows.allSatisfy({ $0 >= 1 }) else {
         fail("--iwae-k and --iwae-images must be at least 1, --iwae-rows a comma list of positive numbers")
     }
@@ -304,6 +338,11 @@ let buildKind = "debug build (VLAE itself is -Ounchecked)"
 #else
 let buildKind = "release build"
 #endif
+if flags.machineOnly {
+    print("bench: \(buildKind), \(flags.threads) thread(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    machineTable(flags, build: buildKind)
+    exit(0)
+}
 print("bench: \(buildKind), \(flags.threads) thread(s), batch \(flags.batch), best of \(flags.steps) steps, "
       + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(loadNote())")
 print("\nTable 1: one training step (forward, backward, Adam), images/s")
@@ -327,4 +366,5 @@ print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused
 print("-af: AF prior, -iaf: IAF posterior (2 MADE steps, 256, 256 hidden units; Models/Flows.swift).")
 if flags.iwae { iwaeTable(flags) }
 if flags.shapes { layerTable(batch: flags.batch) }
+if flags.machine { machineTable(flags, build: buildKind) }
 print("\n\(loadNote())")

@@ -108,4 +108,26 @@ public final class PixelCNNStepper {
         next += 1
     }
     // @end
+
+    /// The products one image's 784 logit() calls run, for the benchmark's FLOP count (the
+    /// displayed cell above stays free of counting): for every pixel and layer the taps inside
+    /// the image are one 1 x (taps*cin) times (taps*cin) x c product, then the 1 x c output dot.
+    public static func productsPerImage(_ decoder: PixelCNNDecoder) -> [GEMMCall] {
+        let c = decoder.config.channels, layers = decoder.config.layers
+        var calls: [GEMMCall] = []
+        for j in 0..<784 {
+            let r = j / 28, col = j % 28
+            for l in 0..<layers {
+                let conv = l == 0 ? decoder.first : decoder.blocks[l - 1]
+                let g = conv.geometry
+                let inside = g.taps.filter { tap in
+                    let iy = r - g.pad + tap.ky, ix = col - g.pad + tap.kx
+                    return iy >= 0 && iy < 28 && ix >= 0 && ix < 28
+                }.count
+                calls.append(GEMMCall(m: 1, n: c, k: inside * (l == 0 ? 1 : c)))
+            }
+            calls.append(GEMMCall(m: 1, n: 1, k: c))
+        }
+        return calls
+    }
 }
