@@ -185,6 +185,13 @@ func machineTable(_ f: Flags, build: String) {
     let chosen = hotPaths(f)
     if chosen.isEmpty { fail("--machine-path \(f.machinePath!): no such hot path; known: \(hotPathNames.joined(separator: ", "))") }
     for path in chosen {
+        if f.profile {
+            path.run()
+            let t0 = now()
+            for _ in 0..<f.rounds { path.run() }
+            print(pad(path.name, 29) + " \(f.rounds) runs after one warm-up, \(f1((now() - t0) * 1000)) ms (--profile: nothing else timed)")
+            continue
+        }
         // count one run (also the warm-up), then one more warm-up
         FLOPCounter.reset(); FLOPCounter.enabled = true
         GEMMLog.reset(); GEMMLog.enabled = true
@@ -231,6 +238,7 @@ func machineTable(_ f: Flags, build: String) {
                   + lpad(f1(s.flopPerByte) + " flop/B", 13) + lpad(f1(s.gflops) + " GFLOP/s", 14))
         }
     }
+    if f.profile { return }
     // one more square pair at the end, so both thread counts have a figure even if no path used one
     square1.add(square(1)); square2.add(square(computeThreads))
     let sq1 = squareFlop / square1.best / 1e9, sq2 = squareFlop / square2.best / 1e9

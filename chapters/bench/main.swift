@@ -44,6 +44,8 @@ struct Flags {
     var json: String? = nil
     /// Only the Table 4 paths whose name contains this (e.g. "bound", "12-layer"; for a profiler).
     var machinePath: String? = nil
+    /// Run the chosen paths `rounds` times and nothing else (no sgemm, no replay): for `perf record`.
+    var profile = false
 }
 
 func parseFlags() -> Flags {
@@ -74,6 +76,7 @@ func parseFlags() -> Flags {
         case "--machine-shapes": f.machineShapes = true
         case "--json": f.json = value(a)
         case "--machine-path": f.machinePath = value(a)
+        case "--profile": f.profile = true; f.machineOnly = true
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -97,6 +100,7 @@ func parseFlags() -> Flags {
               --machine-images N   images sampled and digits coded per run in Table 4 (default 2)
               --machine-shapes  Table 4 also times each path's six heaviest product shapes alone
               --machine-path TEXT   Table 4 only for the paths whose name contains TEXT (e.g. bound)
+              --profile     only run the Table 4 paths (--machine-path) --rounds times, for a profiler
               --json FILE   write Table 4 (with date, CPU, load, command) as JSON to FILE
             """)
             exit(0)
