@@ -165,7 +165,7 @@ struct CodingTests {
 
     @Test("PixelCNN stepper: the products bench counts are the taps inside the image, layer by layer")
     func stepperProductCount() throws {
-        for config in Self.stepperConfigs {
+        for config in Self.stepperConfigs.prefix(2) {   // tiny: 3x3 throughout, and 3x3 A with 5x5 B
             let decoder = try #require(VAE(config, seed: 1).decoder as? PixelCNNDecoder)
             let c = decoder.config.channels, layers = decoder.config.layers
             let calls = PixelCNNStepper.productsPerImage(decoder)
