@@ -23,11 +23,11 @@ def render(path):
            f"(1, 5, 15 min); best of {r['rounds']} interleaved rounds; sgemm {r['squareSize']}³ through gemm(): "
            f"{r['square1ThreadGflops']:.1f} GFLOP/s on 1 thread, {r['square2ThreadGflops']:.1f} on 2.",
            "", f"    {r['command']}", "",
-           "| hot path | threads | items/s | MFLOP/item | GFLOP/s | sgemm square | of square | own shapes | of own shapes | flop/B |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "| hot path | threads | items/s | MFLOP/item | GFLOP/s | sgemm square, same rounds | of it | of the run's best square | own shapes | of own shapes | flop/B |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in r["rows"]:
         out.append(f"| {row['path']} | {row['threads']} | {row['itemsPerSecond']:.0f} {row['unit']} | {row['mflopPerItem']:.1f} | "
-                   f"{row['pathGflops']:.1f} | {row['squareGflops']:.1f} | **{pct(row['fractionOfSquare'])}** | "
+                   f"{row['pathGflops']:.1f} | {row['squareGflops']:.1f} | {pct(row['fractionOfSquare'])} | **{pct(row.get('fractionOfRunBest', 0))}** | "
                    f"{row['shapesGflops']:.1f} | {pct(row['fractionOfShapes'])} | {row['productFlopPerByte']:.1f} |")
     shapes = [row for row in r["rows"] if row["topShapes"]]
     if shapes:

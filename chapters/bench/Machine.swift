@@ -34,6 +34,9 @@ struct MachineRow: Codable {
     var pathGflops: Double
     var squareGflops: Double
     var fractionOfSquare: Double
+    /// The path's GFLOP/s over the best square sgemm of the whole run at its thread count (the
+    /// machine's rate at its least disturbed moment; steadier than the same rounds' figure under load).
+    var fractionOfRunBest: Double = 0
     var shapesSeconds: Double
     var shapesGflops: Double
     var fractionOfShapes: Double
@@ -242,6 +245,12 @@ func machineTable(_ f: Flags, build: String) {
     // one more square pair at the end, so both thread counts have a figure even if no path used one
     square1.add(square(1)); square2.add(square(computeThreads))
     let sq1 = squareFlop / square1.best / 1e9, sq2 = squareFlop / square2.best / 1e9
+    print("\nof the run's best sgemm square (\(f1(sq1)) GFLOP/s on 1 thread, \(f1(sq2)) on \(computeThreads)):")
+    for i in rows.indices {
+        rows[i].fractionOfRunBest = rows[i].pathGflops / (rows[i].threads == 1 ? sq1 : sq2)
+        print("  " + pad(rows[i].path, 29) + lpad(f1(rows[i].pathGflops), 7) + " GFLOP/s  " + lpad(pct(rows[i].fractionOfRunBest), 5)
+              + "   (same rounds: " + pct(rows[i].fractionOfSquare) + ")")
+    }
     print("sgemm sq = \(n) x \(n) x \(n) through gemm() with the path's threads (best: \(f1(sq1)) GFLOP/s on 1 thread, "
           + "\(f1(sq2)) on \(computeThreads); ratio \(String(format: "%.2f", sq2 / sq1))).")
     print("own shapes = the path's own products replayed alone through gemm(); of own = path time share those products would take.")
