@@ -46,6 +46,8 @@ struct Flags {
     var machinePath: String? = nil
     /// Run the chosen paths `rounds` times and nothing else (no sgemm, no replay): for `perf record`.
     var profile = false
+    /// Print a hash of the stepper's logits (bit patterns) for the book's three PixelCNNs, and stop.
+    var stepperChecksum = false
 }
 
 func parseFlags() -> Flags {
@@ -77,6 +79,7 @@ func parseFlags() -> Flags {
         case "--json": f.json = value(a)
         case "--machine-path": f.machinePath = value(a)
         case "--profile": f.profile = true; f.machineOnly = true
+        case "--stepper-checksum": f.stepperChecksum = true
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -101,6 +104,8 @@ func parseFlags() -> Flags {
               --machine-shapes  Table 4 also times each path's six heaviest product shapes alone
               --machine-path TEXT   Table 4 only for the paths whose name contains TEXT (e.g. bound)
               --profile     only run the Table 4 paths (--machine-path) --rounds times, for a profiler
+              --stepper-checksum   time nothing: a hash of the PixelCNN stepper's logits (their bit
+                            patterns) for the book's three PixelCNNs, to show a speed change keeps them
               --json FILE   write Table 4 (with date, CPU, load, command) as JSON to FILE
             """)
             exit(0)
@@ -342,6 +347,25 @@ let buildKind = "debug build (VLAE itself is -Ounchecked)"
 #else
 let buildKind = "release build"
 #endif
+if flags.stepperChecksum {
+    for (key, config) in [("pixelcnn", ModelConfig.pixelCNN(layers: 6, kernel: 3)), ("pixelcnn-full", .pixelCNNFull),
+                          ("pixelcnn-uncond", .pixelCNNUnconditional)] {
+        let model = VAE(config, seed: 1)
+        var rng = RNG(seed: 8)
+        var hash: UInt64 = 0xcbf29ce484222325
+        for image in 0..<3 {
+            let x = randomBatch(1, seed: 200 + UInt64(image)).values
+            let z = config.hasLatent ? Tensor.randomNormal([1, model.latentDim], std: 1, rng: &rng) : nil
+            let stepper = PixelCNNStepper(decoder: model.decoder as! PixelCNNDecoder, h: z.map { model.conditioning!(Tape(recording: false), $0) })
+            for i in 0..<784 {
+                hash = (hash ^ UInt64(stepper.logit().bitPattern)) &* 0x100000001b3
+                stepper.set(x[i])
+            }
+        }
+        print("stepper logits \(key): \(String(hash, radix: 16))")
+    }
+    exit(0)
+}
 if flags.machineOnly {
     print("bench: \(buildKind), \(flags.threads) thread(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     machineTable(flags, build: buildKind)
