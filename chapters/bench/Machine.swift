@@ -20,26 +20,17 @@ import Foundation
 import VLAE
 
 struct MachineRow: Codable {
-    var path: String
-    var threads: Int
-    var unit: String
-    var items: Int
-    var mflopPerItem: Double
-    var productCalls: Int
+    var path: String, threads: Int, unit: String, items: Int
+    var mflopPerItem: Double, productCalls: Int
     /// 2mnk / (4 bytes x (mk + kn + mn)) summed over the products: their arithmetic intensity
     /// if every operand went to memory once.
     var productFlopPerByte: Double
-    var pathSeconds: Double
-    var itemsPerSecond: Double
-    var pathGflops: Double
-    var squareGflops: Double
-    var fractionOfSquare: Double
+    var pathSeconds: Double, itemsPerSecond: Double, pathGflops: Double
+    var squareGflops: Double, fractionOfSquare: Double
     /// The path's GFLOP/s over the best square sgemm of the whole run at its thread count (the
     /// machine's rate at its least disturbed moment; steadier than the same rounds' figure under load).
     var fractionOfRunBest: Double = 0
-    var shapesSeconds: Double
-    var shapesGflops: Double
-    var fractionOfShapes: Double
+    var shapesSeconds: Double, shapesGflops: Double, fractionOfShapes: Double
     var topShapes: [ShapeRow]
 }
 
@@ -51,12 +42,8 @@ struct ShapeRow: Codable {
 }
 
 struct MachineReport: Codable {
-    var date: String
-    var cpu: String
-    var command: String
-    var build: String
-    var loadBefore: String
-    var loadAfter: String
+    var date: String, cpu: String, command: String, build: String
+    var loadBefore: String, loadAfter: String
     var rounds: Int
     var squareSize: Int
     var square1ThreadGflops: Double
