@@ -115,6 +115,9 @@ func parseFlags() -> Flags {
     guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1, f.rounds >= 1, f.machineImages >= 1 else {
         fail("--steps, --threads, --batch, --export-images, --rounds and --machine-images must be at least 1")
     }
+    if let p = f.machinePath, !hotPathNames.contains(where: { $0.localizedCaseInsensitiveContains(p) }) {
+        fail("--machine-path \(p): no such hot path; known: \(hotPathNames.joined(separator: ", "))")
+    }
     if let json = f.json {
         let dir = (json as NSString).deletingLastPathComponent
         guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
