@@ -255,7 +255,7 @@ func pixelCNNLayers(batch n: Int) -> [LayerCase] {
 
 /// The sgemm calls (m, n, k) one forward run of `body` makes, found with the FLOP counter's log.
 func gemmShapes(_ body: () -> Void) -> [(Int, Int, Int)] {
-    GEMMLog.shapes = []; GEMMLog.enabled = true
+    GEMMLog.reset(); GEMMLog.enabled = true
     body()
     GEMMLog.enabled = false
     return GEMMLog.shapes
