@@ -163,6 +163,27 @@ struct CodingTests {
         }
     }
 
+    @Test("PixelCNN stepper: the products bench counts are the taps inside the image, layer by layer")
+    func stepperProductCount() throws {
+        for config in Self.stepperConfigs.prefix(2) {   // tiny: 3x3 throughout, and 3x3 A with 5x5 B
+            let decoder = try #require(VAE(config, seed: 1).decoder as? PixelCNNDecoder)
+            let c = decoder.config.channels, layers = decoder.config.layers
+            let calls = PixelCNNStepper.productsPerImage(decoder)
+            #expect(calls.count == 784 * (layers + 1))
+            #expect(calls.allSatisfy { $0.m == 1 })
+            // pixel 0: the type-A layer sees nothing, every type-B layer only its centre tap
+            #expect(calls[0].k == 0)
+            for l in 1..<layers { #expect(calls[l].k == c, "\(config.name): layer \(l) at pixel 0") }
+            #expect(calls[layers] == GEMMCall(m: 1, n: 1, k: c))
+            // an interior pixel: every tap of every layer
+            let j = 14 * 28 + 14, at = j * (layers + 1)
+            #expect(calls[at].k == decoder.first.geometry.taps.count)
+            for l in 1..<layers {
+                #expect(calls[at + l].k == decoder.blocks[l - 1].geometry.taps.count * c, "\(config.name): layer \(l) inside")
+            }
+        }
+    }
+
     @Test("BB-ANS with a PixelCNN: encoder and decoder code with bit-identical logits (tiny and default shapes)")
     func encoderDecoderLogitsIdentical() throws {
         for (i, config) in Self.stepperConfigs.enumerated() where config.decoder != .pixelCNN(.full) {

@@ -10,6 +10,8 @@
 // "executed" counts the sgemm calls this code makes (masked taps skipped, upsample fused).
 // Table 2: every convolution of the pixelcnn model, forward only, in GFLOP/s beside a plain
 // sgemm of the same M x K times K x N: how much the gathering and the bias cost around the BLAS.
+// Table 4 (Machine.swift): every hot path's executed GFLOP/s as a fraction of this machine's sgemm
+// rate measured in the same run, interleaved (`--machine-only --json FILE` for docs/roofline.md).
 
 import Foundation
 import VLAE
@@ -36,6 +38,19 @@ struct Flags {
     /// Time on real digits (the first training images of this dataset, statically binarized)
     /// instead of random ones; nil: random binary images, no data needed.
     var dataset: String?
+    /// Table 4 (Machine.swift): rounds, images for the stepper and the coder, per-shape rates, JSON file.
+    var machine = true
+    var machineOnly = false
+    var rounds = 3
+    var machineImages = 2
+    var machineShapes = false
+    var json: String? = nil
+    /// Only the Table 4 paths whose name contains this (e.g. "bound", "12-layer"; for a profiler).
+    var machinePath: String? = nil
+    /// Run the chosen paths `rounds` times and nothing else (no sgemm, no replay): for `perf record`.
+    var profile = false
+    /// Print a hash of the stepper's logits (bit patterns) for the book's three PixelCNNs, and stop.
+    var stepperChecksum = false
 }
 
 func parseFlags() -> Flags {
@@ -60,6 +75,15 @@ func parseFlags() -> Flags {
         case "--export-reference": f.exportReference = value(a)
         case "--export-images": f.exportImages = Int(value(a)) ?? 0
         case "--dataset": f.dataset = value(a)
+        case "--no-machine": f.machine = false
+        case "--machine-only": f.machineOnly = true
+        case "--rounds": f.rounds = Int(value(a)) ?? 0
+        case "--machine-images": f.machineImages = Int(value(a)) ?? 0
+        case "--machine-shapes": f.machineShapes = true
+        case "--json": f.json = value(a)
+        case "--machine-path": f.machinePath = value(a)
+        case "--profile": f.profile = true; f.machineOnly = true
+        case "--stepper-checksum": f.stepperChecksum = true
         case "-h", "--help":
             print("""
             usage: bench [--steps N] [--threads T] [--configs LIST] [--batch B] [--no-shapes]
@@ -78,12 +102,34 @@ func parseFlags() -> Flags {
               --export-images N   images in that batch (default 8)
               --dataset D   time on the first training digits of D (\(DataSource.flagHelp)), statically
                             binarized, instead of random binary images (the time hardly depends on them)
+              --no-machine  skip Table 4 (each hot path as a fraction of this machine's sgemm)
+              --machine-only    only Table 4 (training steps at --batch, the bound at --iwae-images x
+                            --iwae-k with the first --iwae-rows, stepper sampling and BB-ANS coding)
+              --rounds N    interleaved rounds of Table 4, best kept (default 3)
+              --machine-images N   images sampled and digits coded per run in Table 4 (default 2)
+              --machine-shapes  Table 4 also times each path's six heaviest product shapes alone
+              --machine-path TEXT   Table 4 only for the paths whose name contains TEXT (e.g. bound)
+              --profile     only run the Table 4 paths (--machine-path) --rounds times, for a profiler
+              --stepper-checksum   time nothing: a hash of the PixelCNN stepper's logits (their bit
+                            patterns) for the book's three PixelCNNs, to show a speed change keeps them
+              --json FILE   write Table 4 (with date, CPU, load, command) as JSON to FILE
             """)
             exit(0)
         default: fail("unknown flag \(a) (try --help)")
         }
     }
-    guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1 else { fail("--steps, --threads, --batch and --export-images must be at least 1") }
+    guard f.steps >= 1, f.threads >= 1, f.batch >= 1, f.exportImages >= 1, f.rounds >= 1, f.machineImages >= 1 else {
+        fail("--steps, --threads, --batch, --export-images, --rounds and --machine-images must be at least 1")
+    }
+    if let p = f.machinePath, !hotPathNames.contains(where: { $0.localizedCaseInsensitiveContains(p) }) {
+        fail("--machine-path \(p): no such hot path; known: \(hotPathNames.joined(separator: ", "))")
+    }
+    if let json = f.json {
+        let dir = (json as NSString).deletingLastPathComponent
+        guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
+            fail("--json \(json): the folder \(dir.isEmpty ? "." : dir) does not exist or is not writable")
+        }
+    }
     guard f.iwaeK >= 1, f.iwaeImages >= 1, !f.iwaeRows.isEmpty, f.iwaeRows.allSatisfy({ $0 >= 1 }) else {
         fail("--iwae-k and --iwae-images must be at least 1, --iwae-rows a comma list of positive numbers")
     }
@@ -221,7 +267,7 @@ func pixelCNNLayers(batch n: Int) -> [LayerCase] {
 
 /// The sgemm calls (m, n, k) one forward run of `body` makes, found with the FLOP counter's log.
 func gemmShapes(_ body: () -> Void) -> [(Int, Int, Int)] {
-    GEMMLog.shapes = []; GEMMLog.enabled = true
+    GEMMLog.reset(); GEMMLog.enabled = true
     body()
     GEMMLog.enabled = false
     return GEMMLog.shapes
@@ -322,6 +368,30 @@ let buildKind = "debug build (VLAE itself is -Ounchecked)"
 #else
 let buildKind = "release build"
 #endif
+if flags.stepperChecksum {
+    for (key, config) in [("pixelcnn", ModelConfig.pixelCNN(layers: 6, kernel: 3)), ("pixelcnn-full", .pixelCNNFull),
+                          ("pixelcnn-uncond", .pixelCNNUnconditional)] {
+        let model = VAE(config, seed: 1)
+        var rng = RNG(seed: 8)
+        var hash: UInt64 = 0xcbf29ce484222325
+        for image in 0..<3 {
+            let x = randomBatch(1, seed: 200 + UInt64(image)).values
+            let z = config.hasLatent ? Tensor.randomNormal([1, model.latentDim], std: 1, rng: &rng) : nil
+            let stepper = PixelCNNStepper(decoder: model.decoder as! PixelCNNDecoder, h: z.map { model.conditioning!(Tape(recording: false), $0) })
+            for i in 0..<784 {
+                hash = (hash ^ UInt64(stepper.logit().bitPattern)) &* 0x100000001b3
+                stepper.set(x[i])
+            }
+        }
+        print("stepper logits \(key): \(String(hash, radix: 16))")
+    }
+    exit(0)
+}
+if flags.machineOnly {
+    print("bench: \(buildKind), \(flags.threads) thread(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    machineTable(flags, build: buildKind)
+    exit(0)
+}
 print("bench: \(buildKind), \(flags.threads) thread(s), batch \(flags.batch), best of \(flags.steps) steps, "
       + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(loadNote())")
 print("\nTable 1: one training step (forward, backward, Adam), images/s")
@@ -345,4 +415,5 @@ print("exec = the sgemm FLOP this code runs (masked taps skipped, upsample fused
 print("-af: AF prior, -iaf: IAF posterior (2 MADE steps, 256, 256 hidden units; Models/Flows.swift).")
 if flags.iwae { iwaeTable(flags) }
 if flags.shapes { layerTable(batch: flags.batch) }
+if flags.machine { machineTable(flags, build: buildKind) }
 print("\n\(loadNote())")

@@ -79,6 +79,7 @@ public final class PixelCNNStepper {
             for co in 0..<c { acc[co] = conv.b?.data[co] ?? 0 }
             if let conditioning { let h = conditioning.data + j * lc + l * c; for co in 0..<c { acc[co] += h[co] } }
             let g = conv.geometry, w = conv.w.data
+            if c == 32 { sumTaps32(g, w, input, cin, r, col) } else {   // the same sums, held in registers
             for (t, tap) in g.taps.enumerated() {
                 let iy = r - g.pad + tap.ky, ix = col - g.pad + tap.kx
                 guard iy >= 0, iy < 28, ix >= 0, ix < 28 else { continue }   // zero padding
@@ -88,6 +89,7 @@ public final class PixelCNNStepper {
                     let row = w + (t * cin + ci) * c
                     for co in 0..<c { acc[co] += v * row[co] }
                 }
+            }
             }
             // a_1 = ELU(u);  a_l = a_{l-1} + ELU(u)
             for co in 0..<c {
@@ -108,4 +110,50 @@ public final class PixelCNNStepper {
         next += 1
     }
     // @end
+
+    /// The tap loop of logit() for 32 channels (the book's width): the very same sums in the same
+    /// order (acc[co] += v * w[co], taps in the geometry's order, input channels in order; a multiply
+    /// then an add, never fused), with the 32 running sums in two 16-float vectors instead of memory.
+    /// The generic loop loads and stores every sum for every tap and input channel; this is most of
+    /// the stepper's time (docs/roofline.md).
+    @inline(__always)
+    func sumTaps32(_ g: ConvGeometry, _ w: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
+                   _ cin: Int, _ r: Int, _ col: Int) {
+        var lo = SIMD16<Float>(), hi = SIMD16<Float>()
+        for co in 0..<16 { lo[co] = acc[co]; hi[co] = acc[16 + co] }
+        for (t, tap) in g.taps.enumerated() {
+            let iy = r - g.pad + tap.ky, ix = col - g.pad + tap.kx
+            guard iy >= 0, iy < 28, ix >= 0, ix < 28 else { continue }   // zero padding
+            let p = iy * 28 + ix
+            for ci in 0..<cin {
+                let v = SIMD16<Float>(repeating: input[p * cin + ci])
+                let row = UnsafeRawPointer(w + (t * cin + ci) * 32)
+                lo = lo + v * row.loadUnaligned(as: SIMD16<Float>.self)
+                hi = hi + v * row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            }
+        }
+        for co in 0..<16 { acc[co] = lo[co]; acc[16 + co] = hi[co] }
+    }
+
+    /// The products one image's 784 logit() calls run, for the benchmark's FLOP count (the
+    /// displayed cell above stays free of counting): for every pixel and layer the taps inside
+    /// the image are one 1 x (taps*cin) times (taps*cin) x c product, then the 1 x c output dot.
+    public static func productsPerImage(_ decoder: PixelCNNDecoder) -> [GEMMCall] {
+        let c = decoder.config.channels, layers = decoder.config.layers
+        var calls: [GEMMCall] = []
+        for j in 0..<784 {
+            let r = j / 28, col = j % 28
+            for l in 0..<layers {
+                let conv = l == 0 ? decoder.first : decoder.blocks[l - 1]
+                let g = conv.geometry
+                let inside = g.taps.filter { tap in
+                    let iy = r - g.pad + tap.ky, ix = col - g.pad + tap.kx
+                    return iy >= 0 && iy < 28 && ix >= 0 && ix < 28
+                }.count
+                calls.append(GEMMCall(m: 1, n: c, k: inside * (l == 0 ? 1 : c)))
+            }
+            calls.append(GEMMCall(m: 1, n: 1, k: c))
+        }
+        return calls
+    }
 }

@@ -121,8 +121,8 @@ extension Tape {
                 // dcols = dy W^T, scattered into dx. Each thread sums dW and db in its own buffer
                 // [dW | db]; the buffers are added in thread order.
                 let needW = w.requiresGrad, needX = x.requiresGrad
-                if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
-                if needX { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
+                if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows, transA: true) }
+                if needX { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout, transB: true) }
                 let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
                 // dx: for a same-size stride-1 convolution (every PixelCNN layer), dx is itself a
                 // convolution of dy with the mirrored kernel: gather dy under the mirrored taps
@@ -193,8 +193,8 @@ func pointwiseBackward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ dy: UnsafePoint
                        addendGrad: (UnsafeMutablePointer<Float>, Int)?) {
     let needW = w.requiresGrad, needB = b?.requiresGrad ?? false
     let rows = n * pixels
-    if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows) }
-    if x.requiresGrad { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout) }
+    if needW { FLOPCounter.gemm(k, cout, rows); GEMMLog.note(k, cout, rows, transA: true) }
+    if x.requiresGrad { FLOPCounter.gemm(rows, k, cout); GEMMLog.note(rows, k, cout, transB: true) }
     let small = isSmallProduct(k: k, n: cout)
     let px = UnsafePointer(x.data), pw = UnsafePointer(w.data)
     let gx = x.requiresGrad ? x.gradBufferForWrite() : nil

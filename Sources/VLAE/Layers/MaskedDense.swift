@@ -133,6 +133,7 @@ func stridedGemm(_ m: Int, _ n: Int, _ k: Int,
                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, beta: Float) {
     if m == 0 || n == 0 || k == 0 { return }
     FLOPCounter.gemm(m, n, k)
+    GEMMLog.note(m, n, k, transA: transA, transB: transB)
     _ = blasSingleThreaded
     sgemmCall(m, n, k, a, lda, transA, b, ldb, transB, c, 1, beta, ldc: ldc)
 }

@@ -34,7 +34,7 @@ func gemm(_ m: Int, _ n: Int, _ k: Int,
         return
     }
     FLOPCounter.gemm(m, n, k)
-    GEMMLog.note(m, n, k)
+    GEMMLog.note(m, n, k, transA: transA, transB: transB)
     let lda = transA ? m : k, ldb = transB ? k : n
     _ = blasSingleThreaded
     let small = 2 * m * n * k < 2_000_000

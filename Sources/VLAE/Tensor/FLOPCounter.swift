@@ -27,11 +27,33 @@ public enum FLOPCounter {
     }
 }
 
-/// The (m, n, k) of every sgemm call while `enabled` (the benchmark's per-layer table).
+/// One matrix product as the code runs it: C[m,n] = op(A)[m,k] op(B)[k,n] (transA: the weight
+/// gradients' A^T B, whose sum runs over the long batch*pixels dimension).
+public struct GEMMCall: Hashable, Sendable {
+    public let m: Int, n: Int, k: Int
+    public let transA: Bool, transB: Bool
+    public init(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) {
+        self.m = m; self.n = n; self.k = k; self.transA = transA; self.transB = transB
+    }
+    public var flop: Double { 2 * Double(m) * Double(n) * Double(k) }
+    /// The floats the product must at least read and write once: A, B and C.
+    public var compulsoryFloats: Double { Double(m) * Double(k) + Double(k) * Double(n) + Double(m) * Double(n) }
+}
+
+/// The (m, n, k) of every sgemm call while `enabled` (the benchmark's per-layer table), and the
+/// same calls with their transposes (`calls`: the benchmark replays them on their own).
 public enum GEMMLog {
     nonisolated(unsafe) public static var enabled = false
     nonisolated(unsafe) public static var shapes: [(Int, Int, Int)] = []
+    nonisolated(unsafe) public static var calls: [GEMMCall] = []
+
+    public static func reset() { shapes = []; calls = [] }
 
     @inline(__always)
-    static func note(_ m: Int, _ n: Int, _ k: Int) { if enabled { shapes.append((m, n, k)) } }
+    static func note(_ m: Int, _ n: Int, _ k: Int, transA: Bool = false, transB: Bool = false) {
+        if enabled {
+            shapes.append((m, n, k))
+            calls.append(GEMMCall(m: m, n: n, k: k, transA: transA, transB: transB))
+        }
+    }
 }
