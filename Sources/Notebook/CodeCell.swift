@@ -7,17 +7,28 @@ import Foundation
 ///     // @end
 public enum CodeCell {
     /// The lines of cell `name` in `source`, de-indented; nil if there is no such cell. Cells may
-    /// nest: the markers of a cell inside it are left out and its lines kept.
-    public static func extract(_ name: String, from source: String) -> String? {
+    /// nest: the markers of a cell inside it are left out and its lines kept. With
+    /// `hidingExercises` (the student edition) an exercise's solution region (`// @exercise N` …
+    /// `// @exercise-end`, Sources/Exercises) shows as one comment line instead of its code.
+    public static func extract(_ name: String, from source: String, hidingExercises: Bool = false) -> String? {
         var lines: [Substring] = []
-        var inside = false, nested = 0
+        var inside = false, nested = 0, inExercise = false
         for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
             let t = line.trimmingCharacters(in: .whitespaces)
             let isEnd = t == "// @end" || t.hasPrefix("// @end ")
             if inside {
                 if t.hasPrefix("// @cell ") { nested += 1; continue }
                 if isEnd { if nested == 0 { break }; nested -= 1; continue }
-                if t.hasPrefix("// @exercise") { continue }    // an exercise's markers (Exercises module) are not shown
+                if t == "// @exercise-end" { inExercise = false; continue }
+                if t.hasPrefix("// @exercise ") {    // an exercise's markers are not shown
+                    if hidingExercises {
+                        inExercise = true
+                        let number = t.dropFirst("// @exercise ".count)
+                        lines.append(line.prefix { $0 == " " || $0 == "\t" } + "// exercise \(number): yours to write (swift run check \(number))")
+                    }
+                    continue
+                }
+                if inExercise { continue }
                 lines.append(line)
             } else if t.hasPrefix("// @cell ") && t.dropFirst(9).trimmingCharacters(in: .whitespaces) == name {
                 inside = true
@@ -38,11 +49,11 @@ public enum CodeCell {
     }
 
     /// Cell `name` of the file at `path`, or an explanation of why it could not be read.
-    public static func load(_ name: String, file path: String) -> Result<String, NotebookError> {
+    public static func load(_ name: String, file path: String, hidingExercises: Bool = false) -> Result<String, NotebookError> {
         guard let source = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .failure(.io("source file \(path) could not be read"))
         }
-        guard let code = extract(name, from: source) else {
+        guard let code = extract(name, from: source, hidingExercises: hidingExercises) else {
             return .failure(.io("no cell \"\(name)\" (// @cell \(name) ... // @end) in \(path)"))
         }
         return .success(code)

@@ -113,7 +113,8 @@ public final class Report {
     public func code(_ name: String, file: String = #filePath, caption: String? = nil,
                      paper: String? = nil, source: String? = nil) {
         let label = caption.map(Markdown.inlineHTML) ?? "<code>\(HTML.escape((file as NSString).lastPathComponent))</code> · \(HTML.escape(name))"
-        switch CodeCell.load(name, file: file) {
+        // The student edition shows no exercise's solution (Sources/Exercises): a line names it instead.
+        switch CodeCell.load(name, file: file, hidingExercises: edition == .student) {
         case .success(let code):
             let cell = "<div class=\"codecell\"><div class=\"label\">\(label)</div><pre><code>\(CodeCell.highlight(code))</code></pre></div>"
             fragments.append(paper.map { Annotation.html(quote: $0, source: source, beside: cell) } ?? cell)

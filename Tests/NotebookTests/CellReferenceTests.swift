@@ -85,4 +85,22 @@ import Testing
         #expect(CodeCell.extract("inner", from: source) == "let b = 2")
         #expect(CodeCell.names(in: source) == ["outer", "inner"])
     }
+
+    /// The student edition shows no exercise's solution: the region becomes one line naming it;
+    /// the instructor edition shows the code without the markers.
+    @Test func studentEditionHidesExerciseSolutions() {
+        let source = """
+        // @cell kl
+        func kl() -> Float {
+            // @exercise 2
+            return 0.5 * secret
+            // @exercise-end
+        }
+        // @end
+        """
+        #expect(CodeCell.extract("kl", from: source) == "func kl() -> Float {\n    return 0.5 * secret\n}")
+        let student = CodeCell.extract("kl", from: source, hidingExercises: true)
+        #expect(student == "func kl() -> Float {\n    // exercise 2: yours to write (swift run check 2)\n}")
+        #expect(student?.contains("secret") == false)
+    }
 }
