@@ -12,16 +12,7 @@ source "$(dirname "$0")/common.sh"
 
 [ $# -ge 1 ] && [ "$1" -ge 1 ] 2>/dev/null || die "usage: bound.sh N [--tasks LIST] [--wait] [evaluate flags], N >= 1 shards"
 N=$1; shift
-TASKS= WAIT=0
-REST=()
-while [ $# -gt 0 ]; do
-    case $1 in
-        --tasks) TASKS=${2:?--tasks needs a list, e.g. 2,5}; shift 2 ;;
-        --wait) WAIT=1; shift ;;
-        --shard|--shard-dir|--merge) die "$1 is set by bound.sh itself" ;;
-        *) REST+=("$1"); shift ;;
-    esac
-done
+RESERVED="--shard|--shard-dir|--merge" array_flags "$@"
 absolute_flags "${REST[@]+"${REST[@]}"}"
 OUT=$(output_of "${FLAGS[@]}")
 DIR=${VLAE_SHARD_DIR:-$OUT/evaluate/shards-of-$N}

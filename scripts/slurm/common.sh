@@ -56,3 +56,32 @@ failed_tasks() {   # failed_tasks LOGPATTERN(with %a) DONELINE TASKS...
     done
     (IFS=,; echo "${bad[*]:-}")
 }
+
+# --tasks LIST and --wait out of the arguments (into TASKS and WAIT=0/1); the rest, the book's
+# flags, into REST. Flags the calling script sets itself, given in RESERVED (a regex), are refused.
+array_flags() {
+    TASKS= WAIT=0 REST=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --tasks) TASKS=${2:?--tasks needs a list of array indices, e.g. 3,7}; shift 2 ;;
+            --wait) WAIT=1; shift ;;
+            *) [ -n "${RESERVED:-}" ] && [[ $1 =~ ^(${RESERVED})$ ]] && die "$1 is set by $(basename "$0") itself"
+               REST+=("$1"); shift ;;
+        esac
+    done
+}
+
+# --wait: block until job $1 (N = $2 tasks, or those of $TASKS) has ended, then name the tasks
+# whose log ($3, with %A and %a) lacks the line $4; $5 is the command that re-runs them (--tasks
+# and the list are appended). Exit 1 if any failed.
+wait_for_array() {
+    local job=$1 n=$2 log=${3//%A/$1} done=$4 rerun=$5 ids bad
+    while squeue -h -j "$job" 2>/dev/null | grep -q .; do sleep 5; done
+    if [ -n "$TASKS" ]; then IFS=, read -ra ids <<<"$TASKS"; else ids=($(seq 0 $((n - 1)))); fi
+    bad=$(failed_tasks "$log" "$done" "${ids[@]}")
+    if [ -n "$bad" ]; then
+        echo "$(basename "$0"): task(s) $bad of job $job failed (see $log); re-run them alone with: $rerun --tasks $bad ${REST[*]+${REST[*]}}" >&2
+        exit 1
+    fi
+    echo "all ${#ids[@]} tasks of job $job done"
+}

@@ -13,15 +13,7 @@
 source "$(dirname "$0")/common.sh"
 
 ROWS=(pixelcnn-alone vlae vlae-af vlae-iaf factorized)   # PaperProtocol.rowIDs, in its order
-TASKS= WAIT=()
-REST=()
-while [ $# -gt 0 ]; do
-    case $1 in
-        --tasks) TASKS=${2:?--tasks needs a list, e.g. 0,3}; shift 2 ;;
-        --wait) WAIT=(--wait); shift ;;
-        *) REST+=("$1"); shift ;;
-    esac
-done
+array_flags "$@"
 absolute_flags "${REST[@]+"${REST[@]}"}"
 OUT=$(output_of "${FLAGS[@]}")
 mkdir -p "$OUT/slurm" || die "cannot create $OUT/slurm: check --output"
@@ -31,13 +23,6 @@ JOB=$(sbatch --parsable --job-name="vlae-paper" --array="$ARRAY" "${SBATCH_RESOU
       --wrap="ID=\$(echo '${ROWS[*]}' | cut -d' ' -f\$((SLURM_ARRAY_TASK_ID + 1))); cd '$ROOT' && nice -n ${VLAE_NICE:-0} '$BIN/chapter8' --dataset mnist --paper --paper-row \$ID $(printf "'%s' " "${FLAGS[@]}") && echo \"paper row \$ID: done\"") \
       || die "sbatch refused the array (see the line above)"
 echo "submitted the paper protocol as job $JOB, array $ARRAY (${#ROWS[@]} rows: ${ROWS[*]}); logs ${LOG//%A/$JOB}"
-[ ${#WAIT[@]} -eq 0 ] && { echo "follow it with: squeue -j $JOB; then 'swift run chapter8 --dataset mnist --paper' with the same flags shows every row"; exit 0; }
+[ "$WAIT" = 1 ] || { echo "follow it with: squeue -j $JOB; then 'swift run chapter8 --dataset mnist --paper' with the same flags shows every row"; exit 0; }
 
-while squeue -h -j "$JOB" 2>/dev/null | grep -q .; do sleep 5; done
-if [ -n "$TASKS" ]; then IFS=, read -ra IDS <<<"$TASKS"; else IDS=($(seq 0 $((${#ROWS[@]} - 1)))); fi
-BAD=$(failed_tasks "${LOG//%A/$JOB}" "^paper row .*: done" "${IDS[@]}")
-if [ -n "$BAD" ]; then
-    echo "paper.sh: task(s) $BAD of job $JOB failed (see ${LOG//%A/$JOB}); re-run them alone with: bash scripts/slurm/paper.sh --tasks $BAD ${REST[*]+${REST[*]}}" >&2
-    exit 1
-fi
-echo "all ${#IDS[@]} rows of job $JOB done"
+wait_for_array "$JOB" "${#ROWS[@]}" "$LOG" "^paper row .*: done" "bash scripts/slurm/paper.sh"

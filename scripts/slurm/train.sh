@@ -13,15 +13,7 @@ source "$(dirname "$0")/common.sh"
 
 [ $# -ge 1 ] || die "usage: train.sh TARGET [--tasks LIST] [--wait] [book flags]; targets: $("$BIN/train" --list | awk '{print $1}' | paste -sd, -)"
 TARGET=$1; shift
-TASKS= WAIT=()
-REST=()
-while [ $# -gt 0 ]; do
-    case $1 in
-        --tasks) TASKS=${2:?--tasks needs a list, e.g. 3,7}; shift 2 ;;
-        --wait) WAIT=(--wait); shift ;;
-        *) REST+=("$1"); shift ;;
-    esac
-done
+array_flags "$@"
 absolute_flags "${REST[@]+"${REST[@]}"}"
 OUT=$(output_of "${FLAGS[@]}")
 N=$("$BIN/train" "$TARGET" --count "${FLAGS[@]}") || die "train $TARGET --count failed (see the line above)"
@@ -32,14 +24,8 @@ JOB=$(sbatch --parsable --job-name="vlae-$TARGET" --array="$ARRAY" "${SBATCH_RES
       --wrap="exec nice -n ${VLAE_NICE:-0} '$BIN/train' '$TARGET' \$SLURM_ARRAY_TASK_ID $(printf "'%s' " "${FLAGS[@]}")") \
       || die "sbatch refused the array (see the line above)"
 echo "submitted $TARGET as job $JOB, array $ARRAY ($N models); logs ${LOG//%A/$JOB}"
-[ ${#WAIT[@]} -eq 0 ] && { echo "follow it with: squeue -j $JOB; then 'swift run chapter${TARGET//[!0-9]/}' with the same flags reads the models"; exit 0; }
+[ "$WAIT" = 1 ] || { echo "follow it with: squeue -j $JOB; then 'swift run chapter${TARGET//[!0-9]/}' with the same flags reads the models"; exit 0; }
 
 # --wait: block until every task has ended, then name the failed ones.
-while squeue -h -j "$JOB" 2>/dev/null | grep -q .; do sleep 5; done
-if [ -n "$TASKS" ]; then IFS=, read -ra IDS <<<"$TASKS"; else IDS=($(seq 0 $((N - 1)))); fi
-BAD=$(failed_tasks "${LOG//%A/$JOB}" "^train: .* done:" "${IDS[@]}")
-if [ -n "$BAD" ]; then
-    echo "train.sh: task(s) $BAD of job $JOB failed (see ${LOG//%A/$JOB}); re-run them alone with: bash scripts/slurm/train.sh $TARGET --tasks $BAD ${REST[*]+${REST[*]}}" >&2
-    exit 1
-fi
-echo "all ${#IDS[@]} tasks of job $JOB done: the models are in $OUT/models"
+wait_for_array "$JOB" "$N" "$LOG" "^train: .* done:" "bash scripts/slurm/train.sh $TARGET"
+echo "the models are in $OUT/models"
