@@ -12,7 +12,6 @@ answers, first-try score, time). Works on both editions. Drives Chromium over th
 with the Python standard library only (check_slider.py's client). Exit status 0: every check held;
 1: one failed (one line says which); 2: the browser or page could not be used.
 """
-import argparse
 import glob
 import json
 import os
@@ -23,7 +22,7 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_slider import Checks, open_browser  # noqa: E402
+from check_slider import Checks, open_browser, page_from_args  # noqa: E402
 
 STATE = """(() => {
   const qs = [...document.querySelectorAll('.quiz')];
@@ -59,16 +58,11 @@ BOX = """((q, i) => {
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("page", nargs="?", default="output/student/chapter1/index.html", help="report path")
-    ap.add_argument("--shots", default="quiz-persist-shots", help="folder for the screenshots")
-    ap.add_argument("--browser", default=None, help="Chromium binary (default: chromium on PATH)")
-    args = ap.parse_args()
-    if not os.path.isfile(args.page):
-        print(f"error: no such page: {args.page} (run the chapter first, e.g. `swift run chapter1 --quick --student`)", file=sys.stderr)
+    given = page_from_args(__doc__, "output/student/chapter1/index.html", "quiz-persist-shots",
+                           "run the chapter first, e.g. `swift run chapter1 --quick --student`")
+    if given is None:
         return 2
-    url = "file://" + os.path.abspath(args.page)
-    os.makedirs(args.shots, exist_ok=True)
+    args, url = given
     check = Checks()
     b = open_browser(args.browser, 1100, 900)
     if b is None:

@@ -206,21 +206,30 @@ STATE = """(async () => {
 })()"""
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("page", nargs="?", default="output/chapter7/index.html", help="report path or http(s) URL")
-    ap.add_argument("--shots", default="slider-shots", help="folder for the screenshots")
+def page_from_args(doc, default_page, default_shots, run_hint, urls=False):
+    """The command line every browser check takes (page, --shots, --browser): the parsed arguments
+    and the page's URL, or None (after one line on stderr) if the page is not there."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("page", nargs="?", default=default_page, help="report path" + (" or http(s) URL" if urls else ""))
+    ap.add_argument("--shots", default=default_shots, help="folder for the screenshots")
     ap.add_argument("--browser", default=None, help="Chromium binary (default: chromium on PATH)")
     args = ap.parse_args()
-
-    if args.page.startswith(("http://", "https://", "file://")):
+    if urls and args.page.startswith(("http://", "https://", "file://")):
         url = args.page
+    elif not os.path.isfile(args.page):
+        print(f"error: no such page: {args.page} ({run_hint})", file=sys.stderr)
+        return None
     else:
-        if not os.path.isfile(args.page):
-            print(f"error: no such page: {args.page} (run `swift run chapter7` first)", file=sys.stderr)
-            return 2
         url = "file://" + os.path.abspath(args.page)
     os.makedirs(args.shots, exist_ok=True)
+    return args, url
+
+
+def main():
+    given = page_from_args(__doc__, "output/chapter7/index.html", "slider-shots", "run `swift run chapter7` first", urls=True)
+    if given is None:
+        return 2
+    args, url = given
     check = Checks()
     b = open_browser(args.browser, 1200, 1000)
     if b is None:
